@@ -1,0 +1,40 @@
+# Vertelpunt. `make chat` to talk to the bot, `make test` to run every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: chat test install lint typecheck bench clean serve
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+var:
+	mkdir -p var
+
+chat: $(STAMP) var
+	$(BIN)/vertelpunt db upgrade
+	$(BIN)/vertelpunt chat
+
+serve: $(STAMP) var
+	$(BIN)/vertelpunt db upgrade
+	$(BIN)/vertelpunt serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot flows nlu storage tests bench
+	$(BIN)/mypy
+
+typecheck: lint
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,134 @@
+"""The terminal channel: one resident in a terminal, or a JSON-lines machine interface."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from bot.service import ConversationService, InboundMessage, QueuedMessage
+from flows.events import ChoiceIn, CommandIn, Inbound, OpenedIn, TextIn
+
+CHANNEL = "terminal"
+SHOWN_KINDS = ("message", "update")
+
+
+def parse_typed(line: str) -> Inbound:
+    """A typed line: a /command with its payload, or text."""
+    stripped = line.strip()
+    if stripped.startswith("/") and len(stripped) > 1:
+        name, _, payload = stripped[1:].partition(" ")
+        return CommandIn(name=name, payload=payload.strip())
+    return TextIn(text=line.rstrip("\n"))
+
+
+class BadJsonLine(ValueError):
+    """A line of the JSON-lines interface that is not one of the accepted objects."""
+
+
+def parse_json_line(line: str) -> Inbound:
+    """`{"text": ...}`, `{"choice": ...}` or `{"command": "/stop"}` as an engine event."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise BadJsonLine(f"not JSON: {error.msg}") from error
+    if not isinstance(data, dict):
+        raise BadJsonLine("expected an object")
+    if isinstance(data.get("choice"), str):
+        return ChoiceIn(choice_id=data["choice"], token=data.get("token"))
+    if isinstance(data.get("command"), str):
+        event = parse_typed(data["command"] if data["command"].startswith("/") else
+                            "/" + data["command"])
+        return event if isinstance(event, CommandIn) else CommandIn(name="")
+    if isinstance(data.get("text"), str):
+        return TextIn(text=data["text"])
+    raise BadJsonLine('expected {"text": ...}, {"choice": ...} or {"command": ...}')
+
+
+def render_plain(payload: dict[str, Any]) -> str:
+    """A message as terminal text, choices as numbered lines."""
+    lines = [payload["text"]]
+    for number, choice in enumerate(payload.get("choices", []), start=1):
+        mark = "☑ " if choice.get("selected") else ""
+        lines.append(f"  [{number}] {mark}{choice['label']}")
+    return "\n".join(lines)
+
+
+def render_json(payload: dict[str, Any]) -> str:
+    """A message as one JSON object of the machine interface."""
+    return json.dumps(
+        {
+            "text": payload["text"],
+            "choices": [
+                {"id": c["id"], "label": c["label"], **({"selected": True} if c.get("selected")
+                                                      else {})}
+                for c in payload.get("choices", [])
+            ],
+            "multi": payload.get("multi", False),
+            "question": payload.get("question"),
+        },
+        ensure_ascii=False,
+    )
+
+
+class TerminalChat:
+    """Talks to one resident (`user`) over a pair of text streams."""
+
+    def __init__(
+        self, service: ConversationService, user: str, out: TextIO, jsonl: bool = False
+    ) -> None:
+        self.service = service
+        self.user = user
+        self.out = out
+        self.jsonl = jsonl
+        self.participant_id = service.participant_id(CHANNEL, user)
+
+    def _deliver(self, queued: Iterable[QueuedMessage]) -> None:
+        for item in queued:
+            if item.payload.get("kind") in SHOWN_KINDS:
+                render = render_json if self.jsonl else render_plain
+                self.out.write(render(item.payload) + "\n")
+            self.service.mark(item.outbox_id, "sent")
+        self._turn_end()
+
+    def _turn_end(self) -> None:
+        if self.jsonl:
+            self.out.write('{"turn_end": true}\n')
+        else:
+            self.out.write("> ")
+        self.out.flush()
+
+    def send(self, event: Inbound) -> None:
+        """Run one turn for the resident and show the replies."""
+        message = InboundMessage(CHANNEL, self.user, self.user, event)
+        self._deliver(self.service.handle(message) or [])
+
+    def open(self) -> None:
+        """As if the resident opened the chat; first any replies a crash left unsent."""
+        leftovers = [
+            q for q in self.service.unsent(CHANNEL) if q.participant_id == self.participant_id
+        ]
+        for item in leftovers:
+            self.service.mark(item.outbox_id, "sent")
+        self.send(OpenedIn())
+
+    def _error(self, message: str) -> None:
+        if self.jsonl:
+            self.out.write(json.dumps({"error": message}) + "\n")
+        self._turn_end()
+
+    def run(self, lines: Iterable[str]) -> None:
+        """Open the chat, then take one line at a time until the input ends."""
+        self.open()
+        for line in lines:
+            if self.jsonl:
+                if not line.strip():
+                    continue
+                try:
+                    event = parse_json_line(line)
+                except BadJsonLine as error:
+                    self._error(str(error))
+                    continue
+            else:
+                event = parse_typed(line)
+            self.send(event)

@@ -1,0 +1,42 @@
+"""What every command needs: settings, the runtime, and friendly failures with exit codes."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from bot.runtime import Runtime, build_runtime
+from bot.settings import InsecureSettings, Settings
+from flows.forms.loader import FormError
+
+err = Console(stderr=True)
+
+EXIT_CONFIG = 3
+EXIT_FORM = 4
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print a short error and exit with a code."""
+    err.print(f"[red]{message}[/red]")
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """The settings, or a clear error about which one is wrong."""
+    try:
+        return Settings()
+    except InsecureSettings as error:
+        fail(str(error), EXIT_CONFIG)
+    except ValidationError as error:
+        fail(f"invalid settings:\n{error}", EXIT_CONFIG)
+
+
+def runtime_or_exit(settings: Settings) -> Runtime:
+    """The runtime; a broken form stops the bot with every problem listed."""
+    try:
+        return build_runtime(settings)
+    except FormError as error:
+        fail(f"the form cannot be used:\n{error}", EXIT_FORM)

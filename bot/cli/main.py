@@ -1,0 +1,86 @@
+"""`vertelpunt`: the command line of the service."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.cli.common import fail, load_settings, runtime_or_exit
+from bot.cli.db import app as db_app
+from bot.cli.forms import app as forms_app
+
+app = typer.Typer(
+    help="Vertelpunt: residents tell a story and give it meaning themselves.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(forms_app, name="forms")
+err = Console(stderr=True)
+
+
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option(help="Who the resident is; each name is a resident.")] = "me",
+    jsonl: Annotated[bool, typer.Option(help="Machine interface: JSON lines in and out.")] = False,
+) -> None:
+    """Talk to the bot in the terminal as one resident."""
+    from bot.channels.terminal import TerminalChat
+
+    runtime = runtime_or_exit(load_settings())
+    chat_ = TerminalChat(runtime.service, user, sys.stdout, jsonl=jsonl)
+    try:
+        chat_.run(sys.stdin)
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+    finally:
+        runtime.db.dispose()
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option(help="File to write the stories to.")],
+    format: Annotated[str, typer.Option(help="csv or jsonl.")] = "csv",
+    codebook: Annotated[Path | None, typer.Option(help="File to write the codebook to.")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Only stories from this date.")] = None,
+) -> None:
+    """Export every confirmed story, anonymised, with a codebook."""
+    from bot.export import write_codebook, write_export
+    from storage.export import iter_story_records
+
+    if format not in ("csv", "jsonl"):
+        fail("--format must be csv or jsonl", 2)
+    runtime = runtime_or_exit(load_settings())
+    since_utc = since.replace(tzinfo=since.tzinfo or UTC) if since else None
+    with runtime.db.transaction() as session, out.open("w", encoding="utf-8", newline="") as f:
+        count = write_export(runtime.form, iter_story_records(session, since_utc), f, format)
+    if codebook is not None:
+        with codebook.open("w", encoding="utf-8") as f:
+            write_codebook(runtime.form, f, datetime.now(UTC))
+    err.print(f"{count} stories written to {out}")
+
+
+@app.command()
+def scrub(
+    language: Annotated[str, typer.Option(help="Language of the texts.")] = "nl",
+) -> None:
+    """Read texts on stdin (one per line) and write them scrubbed, line for line."""
+    from storage.scrub import scrub_lines
+
+    for line in scrub_lines((raw.rstrip("\n") for raw in sys.stdin), language):
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def main() -> None:
+    """Entry point for `python -m bot.cli.main`."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

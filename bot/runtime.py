@@ -1,0 +1,56 @@
+"""Builds the service from the settings: database, form, texts and the engine's helpers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.service import Collaborators, ConversationService
+from bot.settings import Settings
+from flows.forms.loader import load_form
+from flows.forms.schema import Form
+from flows.texts import Texts
+from storage.crypto import AddressCipher
+from storage.db import Database
+from storage.migrate import ensure_sqlite_directory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a channel needs to run conversations."""
+
+    settings: Settings
+    db: Database
+    form: Form
+    texts: Texts
+    cipher: AddressCipher
+    service: ConversationService
+
+
+def build_texts(settings: Settings, form: Form) -> Texts:
+    """Texts with the organisation's name and contact filled in."""
+    return Texts(
+        form,
+        {"organisation": settings.organisation_name, "contact": settings.organisation_contact},
+    )
+
+
+def build_collaborators(settings: Settings) -> Collaborators:
+    """Scrubbing, NLU, language detection and the safety lexicon."""
+    return Collaborators()
+
+
+def build_runtime(settings: Settings, collaborators: Collaborators | None = None) -> Runtime:
+    """Load the form (refusing a broken one) and connect to the database."""
+    form = load_form(settings.form)
+    ensure_sqlite_directory(settings.database_url)
+    db = Database(settings.database_url)
+    texts = build_texts(settings, form)
+    secret = settings.secret_key.get_secret_value()
+    cipher = AddressCipher.from_settings(settings.encryption_keys.get_secret_value(), secret)
+    service = ConversationService(
+        db, form, texts, secret, cipher, collaborators or build_collaborators(settings)
+    )
+    return Runtime(settings, db, form, texts, cipher, service)

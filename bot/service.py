@@ -1,0 +1,219 @@
+"""One inbound message, one transaction: dedupe, load state, run the engine, store, queue."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flows.context import Context, IntentParserLike, LanguageDetector
+from flows.engine import run_turn
+from flows.events import (
+    EraseParticipant,
+    Inbound,
+    RecordConsent,
+    SaveAbout,
+    SaveAnswer,
+    SaveStory,
+    SaveTitle,
+    ScheduleFollowUps,
+    SetLanguage,
+    TurnResult,
+)
+from flows.forms.schema import Form
+from flows.state import State
+from flows.texts import Texts
+from storage import repositories as repo
+from storage.crypto import AddressCipher
+from storage.db import Database
+from storage.models import OutboxMessage, Participant, Story
+from storage.pseudonyms import pseudonym
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def new_story_id() -> str:
+    """A random story id."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """A platform update turned into an engine event, with where to reply."""
+
+    channel: str
+    user_id: str
+    address: str
+    event: Inbound
+    update_id: str | None = None
+    language_hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """An outbox row ready to be sent by a channel."""
+
+    outbox_id: int
+    participant_id: str
+    channel: str
+    address: str
+    payload: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Collaborators:
+    """Pure functions the engine is given: scrubbing, NLU, language, safety."""
+
+    scrub: Callable[[str, str], str] = field(default=lambda text, language: text)
+    nlu: IntentParserLike | None = None
+    detect_language: LanguageDetector | None = None
+    mentions_danger: Callable[[str], bool] = field(default=lambda text: False)
+
+
+class ConversationService:
+    """Runs turns for every channel; the database is the only source of truth."""
+
+    def __init__(
+        self,
+        db: Database,
+        form: Form,
+        texts: Texts,
+        secret_key: str,
+        cipher: AddressCipher,
+        collaborators: Collaborators | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = new_story_id,
+    ) -> None:
+        self.db = db
+        self.form = form
+        self.texts = texts
+        self.secret_key = secret_key
+        self.cipher = cipher
+        self.collaborators = collaborators or Collaborators()
+        self.clock = clock
+        self.new_id = new_id
+
+    def participant_id(self, channel: str, user_id: str) -> str:
+        """The pseudonym of a platform user."""
+        return pseudonym(self.secret_key, channel, user_id)
+
+    def handle(self, message: InboundMessage) -> list[QueuedMessage] | None:
+        """Run one turn in one transaction; None when the update was seen before."""
+        pid = self.participant_id(message.channel, message.user_id)
+        now = self.clock()
+        with self.db.transaction() as session:
+            if message.update_id is not None and not repo.claim_update(
+                session, message.channel, message.update_id, now
+            ):
+                return None
+            participant = repo.get_or_create_participant(
+                session, pid, self._first_language(message.language_hint), now
+            )
+            participant.last_inbound_at = now
+            row = repo.load_state(session, pid, lock=not self.db.is_sqlite)
+            state = State.model_validate(row.data) if row else State(language=participant.language)
+            ctx = self._context(now, participant, message.language_hint)
+            new_state, result = run_turn(state, message.event, ctx)
+            erased = self._apply(session, participant, message, result, now)
+            if not erased:
+                repo.save_state(session, row, pid, new_state.model_dump(mode="json"), now)
+            rows = repo.add_outbox(
+                session,
+                pid,
+                message.channel,
+                self.cipher.encrypt(message.address),
+                [o.as_dict() for o in result.outbox],
+                now,
+                ephemeral=erased,
+            )
+            return [self._queued(r, message.address) for r in rows]
+
+    def _first_language(self, hint: str | None) -> str:
+        code = (hint or "").split("-")[0].lower()
+        return code if code in self.form.languages else self.form.default_language
+
+    def _context(self, now: datetime, participant: Participant, hint: str | None) -> Context:
+        c = self.collaborators
+        return Context(
+            form=self.form,
+            texts=self.texts,
+            now=now,
+            new_id=self.new_id,
+            about=dict(participant.about or {}),
+            scrub=c.scrub,
+            nlu=c.nlu,
+            detect_language=c.detect_language,
+            mentions_danger=c.mentions_danger,
+            platform_language=hint,
+        )
+
+    def _apply(
+        self,
+        session: Any,
+        participant: Participant,
+        message: InboundMessage,
+        result: TurnResult,
+        now: datetime,
+    ) -> bool:
+        pid = participant.id
+        for effect in result.effects:
+            match effect:
+                case EraseParticipant():
+                    repo.erase_participant(session, pid, now, requested_by="resident")
+                    return True
+                case SaveStory():
+                    repo.add_story(session, self._story(effect, pid, message.channel, now))
+                case SaveTitle(story_id=story_id, title=title):
+                    repo.set_title(session, story_id, title)
+                case SaveAnswer(story_id=sid, question_id=qid, status=status, value=value):
+                    repo.save_answer(session, sid, qid, status, value, now)
+                case SaveAbout(question_id=qid, status=status, value=value):
+                    repo.set_about(participant, qid, status, value)
+                case RecordConsent(scope=scope, text_id=tid, text_version=ver, given=given):
+                    repo.record_consent(session, pid, scope, tid, ver, given, now)
+                case SetLanguage(language=language):
+                    participant.language = language
+                case ScheduleFollowUps():
+                    repo.save_contact(
+                        session, pid, message.channel, self.cipher.encrypt(message.address), now
+                    )
+        return False
+
+    def _story(self, effect: SaveStory, pid: str, channel: str, now: datetime) -> Story:
+        return Story(
+            id=effect.story_id,
+            participant_id=pid,
+            form_id=effect.form_id,
+            form_version=effect.form_version,
+            prompt_id=effect.prompt_id,
+            text=effect.text,
+            language=effect.language,
+            detected_language=effect.detected_language,
+            detected_probability=effect.detected_probability,
+            channel=channel,
+            parent_story_id=effect.parent_story_id,
+            created_at=now,
+            confirmed_at=now,
+        )
+
+    def _queued(self, row: OutboxMessage, address: str) -> QueuedMessage:
+        return QueuedMessage(row.id, row.participant_id, row.channel, address, row.payload)
+
+    def mark(self, outbox_id: int, status: str, platform_message_id: str | None = None) -> None:
+        """Record the result of sending one outbox row."""
+        with self.db.transaction() as session:
+            repo.mark_outbox(session, outbox_id, status, self.clock(), platform_message_id)
+
+    def unsent(self, channel: str) -> list[QueuedMessage]:
+        """Rows a crash left unsent, to send on start."""
+        with self.db.transaction() as session:
+            rows = repo.pending_outbox(session, channel)
+            return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]

@@ -1,0 +1,68 @@
+"""All settings of the service, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "development-secret-change-me"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class InsecureSettings(Exception):
+    """The service would run in production with a default or weak secret."""
+
+
+class Settings(BaseSettings):
+    """Every setting, each one `VERTELPUNT_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VERTELPUNT_", env_file=".env", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/vertelpunt.db"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    encryption_keys: SecretStr = SecretStr("")
+    form: Path = PACKAGE_ROOT / "flows" / "forms" / "default.yaml"
+    default_language: str = "nl"
+    organisation_name: str = "Gemeente Voorbeeld"
+    organisation_contact: str = "14 020"
+    log_level: str = "INFO"
+
+    rasa_url: str | None = None
+    rasa_timeout: float = 0.3
+
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+
+    whatsapp_phone_id: str | None = None
+    whatsapp_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_business_account_id: str | None = None
+    whatsapp_api_url: str = "https://graph.facebook.com"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.environment == "production":
+            secret = self.secret_key.get_secret_value()
+            if secret == DEFAULT_SECRET or len(secret) < 32:
+                raise InsecureSettings(
+                    "VERTELPUNT_SECRET_KEY must be a random secret of at least 32 characters"
+                )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

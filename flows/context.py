@@ -1,0 +1,55 @@
+"""What the engine needs from outside, passed in so it stays pure: form, texts, clock, ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from flows.forms.schema import Form
+from flows.texts import Texts
+
+
+class IntentResultLike(Protocol):
+    """The part of an NLU result the engine reads."""
+
+    @property
+    def intent(self) -> str: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+class IntentParserLike(Protocol):
+    """Anything that can name the intent of a short reply."""
+
+    def parse(self, text: str, language: str | None = None) -> IntentResultLike: ...
+
+
+LanguageDetector = Callable[[str, str | None], tuple[str, float] | None]
+
+
+def _keep(text: str, language: str) -> str:
+    return text
+
+
+def _never(text: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything one turn may read besides the state and the inbound event."""
+
+    form: Form
+    texts: Texts
+    now: datetime
+    new_id: Callable[[], str]
+    about: dict[str, Any] = field(default_factory=dict)
+    scrub: Callable[[str, str], str] = _keep
+    nlu: IntentParserLike | None = None
+    detect_language: LanguageDetector | None = None
+    mentions_danger: Callable[[str], bool] = _never
+    platform_language: str | None = None
+    intent_threshold: float = 0.8

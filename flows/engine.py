@@ -1,0 +1,224 @@
+"""The conversation engine: (state, event, context) -> (state, messages, effects). Pure."""
+
+from __future__ import annotations
+
+from flows.asks import Ask
+from flows.context import Context
+from flows.events import (
+    ChoiceIn,
+    ChoiceRole,
+    CommandIn,
+    Inbound,
+    MediaIn,
+    OpenedIn,
+    SaveTitle,
+    TextIn,
+    TurnResult,
+)
+from flows.matching import match_label, match_number, match_numbers, match_synonym, normalise
+from flows.state import State
+from flows.steps import after_title, hello, on_answer, reask, save_answer, start_new_story, toggle
+from flows.story_text import add_story_text
+from flows.turn import Turn
+
+COMMAND_ALIASES = {
+    "start": "start",
+    "nieuw": "nieuw",
+    "new": "nieuw",
+    "stop": "stop",
+    "help": "help",
+    "hulp": "help",
+    "taal": "taal",
+    "language": "taal",
+    "privacy": "privacy",
+    "verwijder": "verwijder",
+    "delete": "verwijder",
+}
+# Intents that act as a command when said in words outside the story.
+INTENT_COMMANDS = {
+    "stop": "stop",
+    "help": "help",
+    "delete_my_data": "verwijder",
+    "change_language": "taal",
+    "privacy": "privacy",
+    "new_story": "nieuw",
+}
+INTENT_ROLES: dict[str, ChoiceRole] = {"affirm": "yes", "deny": "no", "skip": "skip"}
+SYSTEM_SYNONYM_ROLES = ("yes", "no", "skip", "decline", "done", "more")
+# Steps after a conversation ended: any text gets the hint of what to do next.
+RESTING_STEPS = frozenset({"ended", "stopped", "declined", "refused"})
+
+
+def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnResult]:
+    """Handle one inbound event; returns the new state and what to send and store."""
+    turn = Turn(state, ctx)
+    match event:
+        case OpenedIn():
+            _on_opened(turn)
+        case CommandIn(name=name, payload=payload):
+            run_command(turn, name, payload)
+        case MediaIn():
+            turn.say("media_not_supported")
+            reask(turn)
+        case ChoiceIn(choice_id=choice_id, token=token):
+            _on_choice(turn, choice_id, token)
+        case TextIn(text=text):
+            _on_text(turn, text)
+    return turn.state, turn.result
+
+
+def _on_opened(turn: Turn) -> None:
+    if turn.state.step == "new":
+        hello(turn)
+    else:
+        turn.say("welcome_back")
+        turn.ask()
+
+
+def run_command(turn: Turn, raw_name: str, payload: str = "") -> None:
+    """A slash command, or a command said in words; works at any step."""
+    name = COMMAND_ALIASES.get(raw_name.lstrip("/").split("@", 1)[0].casefold())
+    step = turn.state.step
+    if name == "start":
+        if payload:
+            turn.state.start_payload = payload
+        if step in ("new", "declined", "refused"):
+            hello(turn)
+        else:
+            turn.say("welcome_back")
+            turn.ask()
+    elif name == "nieuw":
+        start_new_story(turn)
+    elif name == "stop":
+        if turn.state.draft and not turn.state.draft.story_id:
+            turn.state.draft = None
+        turn.enter("stopped")
+        turn.ask()
+    elif name in ("help", "privacy"):
+        turn.say(name)
+        reask(turn)
+    elif name == "taal":
+        turn.detour("language")
+        turn.ask()
+    elif name == "verwijder":
+        turn.detour("erase")
+        turn.ask()
+    else:
+        turn.say("unknown_command")
+        reask(turn)
+
+
+def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
+    if turn.state.step == "new":
+        hello(turn)
+        return
+    ask = turn.pending()
+    choice = ask.find(choice_id)
+    if choice is None or (token is not None and token != str(turn.state.token)):
+        turn.say("stale_button")
+        turn.ask()
+        return
+    on_answer(turn, choice)
+
+
+def _on_text(turn: Turn, text: str) -> None:
+    if not text.strip():
+        turn.say("empty_message")
+        reask(turn)
+        return
+    if turn.state.step == "new":
+        hello(turn)
+        return
+    if turn.state.step == "story":
+        add_story_text(turn, text)
+        return
+    ask = turn.pending()
+    if ask.free_text:
+        _on_free_text(turn, ask, text)
+    else:
+        _on_typed_choice(turn, ask, text)
+
+
+def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
+    words: dict[str, list[str]] = {}
+    for choice in ask.choices:
+        if choice.role in SYSTEM_SYNONYM_ROLES:
+            words.setdefault(choice.id, []).extend(
+                turn.ctx.texts.words(f"synonyms.{choice.role}", turn.lang)
+            )
+    question = turn.ctx.form.question(ask.question_id or "")
+    for option in question.options if question else ():
+        for lang in (turn.lang, turn.ctx.form.default_language):
+            words.setdefault(option.id, []).extend(option.synonyms.get(lang, []))
+    return words
+
+
+
+
+def _on_typed_choice(turn: Turn, ask: Ask, text: str) -> None:
+    if ask.multi:
+        picked = match_numbers(text, ask.choices)
+        if picked and len(picked) > 1:
+            toggle(turn, [c.id for c in picked if c.role == "option"])
+            return
+    choice = (
+        match_number(text, ask.choices)
+        or match_label(text, ask.choices)
+        or match_synonym(text, ask.choices, _system_synonyms(turn, ask))
+    )
+    if choice is not None:
+        on_answer(turn, choice)
+        return
+    if len(text) <= 200 and _by_intent(turn, ask, text):
+        return
+    if turn.state.step not in RESTING_STEPS:
+        turn.say("no_match")
+    turn.ask()
+
+
+def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
+    """Understand a reply by its intent: yes, no, skip, or a command in words."""
+    if turn.ctx.nlu is None:
+        return False
+    result = turn.ctx.nlu.parse(text, turn.lang)
+    if result.confidence < turn.ctx.intent_threshold:
+        return False
+    role = INTENT_ROLES.get(result.intent)
+    choice = ask.with_role(role) if role else None
+    if choice is not None:
+        on_answer(turn, choice)
+        return True
+    command = INTENT_COMMANDS.get(result.intent)
+    if command is not None:
+        run_command(turn, command)
+        return True
+    return False
+
+
+def _on_free_text(turn: Turn, ask: Ask, text: str) -> None:
+    choice = match_label(text, ask.choices) or match_synonym(
+        text, ask.choices, _system_synonyms(turn, ask)
+    )
+    if choice is not None:
+        on_answer(turn, choice)
+        return
+    clean = text.strip()
+    if len(clean) > ask.max_characters:
+        key = "title_too_long" if turn.state.step == "title" else "too_long_answer"
+        turn.say(key, max=ask.max_characters)
+        turn.ask()
+        return
+    if not normalise(clean):
+        turn.say("no_match_free")
+        turn.ask()
+        return
+    if turn.ctx.mentions_danger(clean):
+        turn.say("danger")
+    scrubbed = turn.ctx.scrub(clean, turn.lang)
+    if turn.state.step == "title":
+        draft = turn.state.draft
+        if draft and draft.story_id:
+            turn.effect(SaveTitle(draft.story_id, scrubbed))
+        after_title(turn)
+    else:
+        save_answer(turn, "answered", {"text": scrubbed})

@@ -1,0 +1,200 @@
+"""What goes into the engine (inbound events) and what comes out (messages and effects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MediaKind = Literal[
+    "voice", "audio", "photo", "video", "document", "sticker", "location", "contact", "other"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TextIn:
+    """Free text the resident typed."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceIn:
+    """A button press; `token` names the question the button belonged to, when known."""
+
+    choice_id: str
+    token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommandIn:
+    """A slash command such as /start, with its optional payload."""
+
+    name: str
+    payload: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MediaIn:
+    """Voice, a photo or another kind of message the bot cannot read yet."""
+
+    kind: MediaKind
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedIn:
+    """The resident opened the chat (the terminal starting, for example)."""
+
+
+Inbound = TextIn | ChoiceIn | CommandIn | MediaIn | OpenedIn
+
+ChoiceRole = Literal[
+    "option", "yes", "no", "more", "skip", "decline", "done", "command", "language"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One button; `short` is the label for channels with tight limits."""
+
+    id: str
+    label: str
+    role: ChoiceRole = "option"
+    short: str | None = None
+    description: str | None = None
+    selected: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialisable form, for the outbox."""
+        data: dict[str, Any] = {"id": self.id, "label": self.label}
+        if self.short:
+            data["short"] = self.short
+        if self.description:
+            data["description"] = self.description
+        if self.selected:
+            data["selected"] = True
+        return data
+
+
+OutboundKind = Literal["message", "update", "answered"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """A message for the resident. `update` redraws the question with `token`;
+    `answered` tells a channel the question with `token` was answered with `text`."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    multi: bool = False
+    question: str | None = None
+    token: str | None = None
+    kind: OutboundKind = "message"
+    language: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialisable form, for the outbox."""
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "choices": [c.as_dict() for c in self.choices],
+            "multi": self.multi,
+            "question": self.question,
+            "token": self.token,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordConsent:
+    """Store that consent was given or withdrawn for a scope."""
+
+    scope: Literal["story", "parent", "follow_up"]
+    text_id: str
+    text_version: int
+    given: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SaveStory:
+    """Store a confirmed story (its text already scrubbed)."""
+
+    story_id: str
+    prompt_id: str | None
+    text: str
+    language: str
+    form_id: str
+    form_version: int
+    detected_language: str | None = None
+    detected_probability: float | None = None
+    parent_story_id: str | None = None
+    start_payload: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveTitle:
+    """Store the optional title of a story."""
+
+    story_id: str
+    title: str
+
+
+AnswerStatus = Literal["answered", "declined", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAnswer:
+    """Store an answer about a story; `value` depends on the question type."""
+
+    story_id: str
+    question_id: str
+    status: AnswerStatus
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class SaveAbout:
+    """Store a sticky about-you answer on the participant."""
+
+    question_id: str
+    status: AnswerStatus
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetLanguage:
+    """Remember the resident's language."""
+
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleFollowUps:
+    """The resident agreed to be asked later how it is going."""
+
+    story_id: str
+    days: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EraseParticipant:
+    """Remove every row of this participant."""
+
+
+Effect = (
+    RecordConsent
+    | SaveStory
+    | SaveTitle
+    | SaveAnswer
+    | SaveAbout
+    | SetLanguage
+    | ScheduleFollowUps
+    | EraseParticipant
+)
+
+
+@dataclass(slots=True)
+class TurnResult:
+    """What one turn produced."""
+
+    outbox: list[Outbound] = field(default_factory=list)
+    effects: list[Effect] = field(default_factory=list)

@@ -1,0 +1,63 @@
+"""Where a resident is in the conversation; saved after every turn as JSON."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Step = Literal[
+    "new",
+    "consent",
+    "declined",
+    "age",
+    "parent",
+    "refused",
+    "prompt",
+    "story",
+    "confirm",
+    "title",
+    "question",
+    "about",
+    "follow_up",
+    "another",
+    "ended",
+    "stopped",
+    "language",
+    "erase",
+    "language_offer",
+]
+
+
+class Draft(BaseModel):
+    """The story being told: scrubbed parts until it is confirmed and stored."""
+
+    prompt_id: str | None = None
+    parts: list[str] = Field(default_factory=list)
+    story_id: str | None = None
+    detected_language: str | None = None
+    detected_probability: float | None = None
+
+
+class Resume(BaseModel):
+    """Where to return after a detour such as choosing a language."""
+
+    step: Step
+    question_id: str | None = None
+    selected: list[str] = Field(default_factory=list)
+
+
+class State(BaseModel):
+    """The whole conversation state of one participant."""
+
+    step: Step = "new"
+    question_id: str | None = None
+    token: int = 0
+    language: str = "nl"
+    consented: bool = False
+    selected: list[str] = Field(default_factory=list)
+    draft: Draft | None = None
+    resume: Resume | None = None
+    offered_language: str | None = None
+    start_payload: str | None = None
+    stories_told: int = 0

@@ -1,0 +1,72 @@
+"""The story step: every plain text is story text, scrubbed before it is kept."""
+
+from __future__ import annotations
+
+from flows.matching import normalise
+from flows.state import Draft
+from flows.steps import finish_story
+from flows.turn import Turn
+
+# Texts shorter than this give langdetect too little to go on.
+DETECT_MIN_CHARACTERS = 25
+
+
+def _is_done_word(turn: Turn, text: str) -> bool:
+    # A message that is only the done word ("klaar") is the button typed, not story text.
+    wanted = normalise(text)
+    words = turn.ctx.texts.words("synonyms.done", turn.lang)
+    return bool(wanted) and any(normalise(w) == wanted for w in words)
+
+
+def _detect(turn: Turn, text: str) -> None:
+    draft = turn.state.draft
+    detect = turn.ctx.detect_language
+    if draft is None or detect is None or len(text) < DETECT_MIN_CHARACTERS:
+        return
+    guess = detect(text, turn.ctx.platform_language or turn.lang)
+    if guess is None:
+        return
+    draft.detected_language, draft.detected_probability = guess
+
+
+def _offer_language(turn: Turn) -> bool:
+    draft = turn.state.draft
+    detected = draft.detected_language if draft else None
+    if (
+        detected is None
+        or detected == turn.lang
+        or detected not in turn.ctx.texts.languages
+        or turn.state.offered_language == detected
+    ):
+        return False
+    turn.state.offered_language = detected
+    turn.detour("language_offer")
+    turn.ask()
+    return True
+
+
+def add_story_text(turn: Turn, text: str) -> None:
+    """Keep one more part of the story, scrubbed; finish when the story is full."""
+    if _is_done_word(turn, text):
+        finish_story(turn)
+        return
+    if not normalise(text):
+        turn.say("story_words")
+        return
+    if turn.ctx.mentions_danger(text):
+        turn.say("danger")
+    draft = turn.state.draft
+    if draft is None:
+        draft = turn.state.draft = Draft()
+    limit = turn.ctx.form.story.max_characters
+    room = limit - sum(len(p) for p in draft.parts)
+    scrubbed = turn.ctx.scrub(text.strip(), turn.lang)
+    _detect(turn, text)
+    if len(scrubbed) >= room:
+        draft.parts.append(scrubbed[:room].rstrip())
+        turn.say("story_full")
+        finish_story(turn)
+        return
+    draft.parts.append(scrubbed)
+    if not _offer_language(turn):
+        turn.ask()

@@ -1,0 +1,138 @@
+"""One turn in progress: the state being changed, and the messages and effects it makes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.asks import Ask, pending_ask
+from flows.context import Context
+from flows.events import Effect, Outbound, TurnResult
+from flows.state import Resume, State, Step
+
+# Telegram allows 4,096 characters; stay well below so the intro line fits too.
+MESSAGE_CHUNK = 3500
+OVERLAY_STEPS = frozenset({"language", "erase", "language_offer"})
+
+
+def chunks(text: str, size: int = MESSAGE_CHUNK) -> list[str]:
+    """Split a long text into pieces of at most `size` characters, at spaces where possible."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > size:
+        cut = rest.rfind(" ", 0, size)
+        cut = cut if cut > size // 2 else size
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+class Turn:
+    """Collects what one turn says and does, on a private copy of the state."""
+
+    def __init__(self, state: State, ctx: Context) -> None:
+        self.state = state.model_copy(deep=True)
+        self.ctx = ctx
+        self.result = TurnResult()
+
+    @property
+    def lang(self) -> str:
+        """The resident's language now."""
+        return self.state.language
+
+    def text(self, key: str, **values: Any) -> str:
+        """A text in the resident's language."""
+        return self.ctx.texts.get(key, self.lang, **values)
+
+    def say(self, key: str, **values: Any) -> None:
+        """Send a text from the form or catalogue."""
+        self.say_text(self.text(key, **values))
+
+    def say_text(self, text: str) -> None:
+        """Send a text as it is (already in the resident's language)."""
+        self.result.outbox.append(Outbound(text=text, language=self.lang))
+
+    def effect(self, effect: Effect) -> None:
+        """Record something for the service to store."""
+        self.result.effects.append(effect)
+
+    def enter(self, step: Step, question_id: str | None = None) -> None:
+        """Move to a new pending question; its buttons get a fresh token."""
+        self.state.step = step
+        self.state.question_id = question_id
+        self.state.selected = []
+        self.state.token += 1
+
+    def pending(self) -> Ask:
+        """The question pending now."""
+        return pending_ask(self.ctx, self.state)
+
+    def ask(self) -> None:
+        """Show the pending question with its buttons."""
+        if self.state.step == "confirm":
+            self._preview()
+        ask = self.pending()
+        self.result.outbox.append(
+            Outbound(
+                text=ask.text,
+                choices=ask.choices,
+                multi=ask.multi,
+                question=ask.question_id,
+                token=str(self.state.token),
+                language=self.lang,
+            )
+        )
+
+    def redraw(self) -> None:
+        """Show the pending question again with its current selection (multiple choice)."""
+        ask = self.pending()
+        self.result.outbox.append(
+            Outbound(
+                text=ask.text,
+                choices=ask.choices,
+                multi=ask.multi,
+                question=ask.question_id,
+                token=str(self.state.token),
+                kind="update",
+                language=self.lang,
+            )
+        )
+
+    def answered(self, label: str) -> None:
+        """Tell the channel which answer closed the pending question."""
+        self.result.outbox.append(
+            Outbound(
+                text=self.text("answered", label=label),
+                token=str(self.state.token),
+                kind="answered",
+                language=self.lang,
+            )
+        )
+
+    def _preview(self) -> None:
+        draft = self.state.draft
+        story = "\n\n".join(draft.parts) if draft else ""
+        self.say("confirm_intro")
+        for piece in chunks(story):
+            self.say_text(piece)
+
+    def detour(self, step: Step) -> None:
+        """Leave the current question for a moment (language, erasure), to come back later."""
+        if self.state.step not in OVERLAY_STEPS:
+            self.state.resume = Resume(
+                step=self.state.step,
+                question_id=self.state.question_id,
+                selected=list(self.state.selected),
+            )
+        self.enter(step)
+
+    def come_back(self) -> None:
+        """Return from a detour to the question that was pending, and show it."""
+        resume = self.state.resume
+        self.state.resume = None
+        if resume is None:
+            self.enter("new")
+            return
+        self.enter(resume.step, resume.question_id)
+        self.state.selected = list(resume.selected)

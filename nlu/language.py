@@ -1,0 +1,57 @@
+"""Guess the language of a resident's free text, leaning on the platform's hint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from langdetect import DetectorFactory, detect_langs
+from langdetect.lang_detect_exception import LangDetectException
+
+# langdetect samples randomly; a fixed seed makes the same text give the same answer.
+DetectorFactory.seed = 0
+
+MIN_CHARS: Final = 25
+"""Shorter texts ("ok", "nee joh") say too little about their language."""
+CONFIDENT: Final = 0.80
+"""Probability at which the detector's best guess is taken without a hint."""
+HINT_FLOOR: Final = 0.20
+"""Probability at which the hinted language, if among the candidates, is preferred."""
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    """A supported language and how likely the detector thinks it is."""
+
+    language: str
+    probability: float
+
+
+def _candidates(text: str) -> list[tuple[str, float]]:
+    """The detector's candidate languages, most likely first; empty when it cannot tell."""
+    try:
+        found = detect_langs(text)
+    except LangDetectException:
+        return []
+    return [(str(guess.lang), float(guess.prob)) for guess in found]
+
+
+def detect_language(
+    text: str, hint: str | None, supported: Sequence[str]
+) -> LanguageGuess | None:
+    """Return the supported language of `text`, or None when it is too short or unclear."""
+    letters = sum(char.isalpha() for char in text)
+    if len(text.strip()) < MIN_CHARS or letters < MIN_CHARS // 2:
+        return None
+    candidates = [(code, prob) for code, prob in _candidates(text) if code in supported]
+    if not candidates:
+        return None
+    if hint is not None and hint in supported:
+        for code, prob in candidates:
+            if code == hint and prob >= HINT_FLOOR:
+                return LanguageGuess(code, round(prob, 4))
+    code, prob = candidates[0]
+    if prob >= CONFIDENT:
+        return LanguageGuess(code, round(prob, 4))
+    return None

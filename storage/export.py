@@ -1,0 +1,75 @@
+"""Streams confirmed stories with their answers, in batches, so memory stays flat."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Answer, Participant, Story
+
+BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    """One confirmed story as exported: its fields, answers and the teller's about-you."""
+
+    participant_id: str
+    story_id: str
+    collected_at: datetime | None
+    language: str
+    detected_language: str | None
+    channel: str
+    form_id: str
+    form_version: int
+    prompt: str | None
+    title: str | None
+    text: str
+    answers: dict[str, tuple[str, Any]]
+    about: dict[str, Any]
+
+
+def _story_batch(session: Session, after: str, since: datetime | None) -> list[Any]:
+    query = (
+        select(
+            Story.participant_id, Story.id, Story.confirmed_at, Story.language,
+            Story.detected_language, Story.channel, Story.form_id, Story.form_version,
+            Story.prompt_id, Story.title, Story.text, Participant.about,
+        )
+        .join(Participant, Participant.id == Story.participant_id)
+        .where(Story.confirmed_at.is_not(None), Story.id > after)
+        .order_by(Story.id)
+        .limit(BATCH)
+    )
+    if since is not None:
+        query = query.where(Story.confirmed_at >= since)
+    return list(session.execute(query))
+
+
+def _answers(session: Session, story_ids: list[str]) -> dict[str, dict[str, tuple[str, Any]]]:
+    found: dict[str, dict[str, tuple[str, Any]]] = {sid: {} for sid in story_ids}
+    query = select(Answer.story_id, Answer.question_id, Answer.status, Answer.value).where(
+        Answer.story_id.in_(story_ids)
+    )
+    for story_id, question_id, status, value in session.execute(query):
+        found[story_id][question_id] = (status, value)
+    return found
+
+
+def iter_story_records(session: Session, since: datetime | None = None) -> Iterator[StoryRecord]:
+    """Every confirmed story, ordered by id, a batch at a time."""
+    after = ""
+    while True:
+        batch = _story_batch(session, after, since)
+        if not batch:
+            return
+        answers = _answers(session, [row[1] for row in batch])
+        for row in batch:
+            yield StoryRecord(*row[:11], answers=answers[row[1]], about=row[11] or {})
+        after = batch[-1][1]
+        session.expunge_all()

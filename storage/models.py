@@ -1,0 +1,159 @@
+"""Typed tables. Pseudonyms only: no platform id or phone number in story-side tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.db import Base, UtcDateTime
+
+PSEUDONYM = String(64)
+PARTICIPANT_FK = "participants.id"
+
+
+class Participant(Base):
+    """A resident, worker or admin, known only by a pseudonym."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    about: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ConversationState(Base):
+    """Where a participant is in the conversation; saved after every turn."""
+
+    __tablename__ = "conversation_states"
+
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey(PARTICIPANT_FK, ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Story(Base):
+    """One experience told by a resident, scrubbed before it was stored."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey(PARTICIPANT_FK, ondelete="CASCADE"), index=True
+    )
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    prompt_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    detected_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    detected_probability: Mapped[float | None] = mapped_column(nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    parent_story_id: Mapped[str | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Answer(Base):
+    """A resident's answer to one question about their story."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("story_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConsentRecord(Base):
+    """Which consent text (id and version) a participant agreed to or withdrew, and when."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey(PARTICIPANT_FK, ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(32))
+    text_id: Mapped[str] = mapped_column(String(64))
+    text_version: Mapped[int] = mapped_column(Integer)
+    given: Mapped[bool] = mapped_column(Boolean)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProcessedUpdate(Base):
+    """An update id already handled; the primary key stops duplicate deliveries."""
+
+    __tablename__ = "processed_updates"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the turn that made it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # No foreign key: the reply confirming an erasure outlives the participant's rows.
+    participant_id: Mapped[str] = mapped_column(PSEUDONYM, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[bytes] = mapped_column(LargeBinary)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ephemeral: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    platform_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ContactAddress(Base):
+    """Where to reach a participant on a channel, encrypted at rest."""
+
+    __tablename__ = "contact_addresses"
+
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey(PARTICIPANT_FK, ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    address: Mapped[bytes] = mapped_column(LargeBinary)
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Erasure(Base):
+    """A pseudonymous note that a participant's data was erased, and when."""
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[str] = mapped_column(PSEUDONYM, index=True)
+    erased_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    requested_by: Mapped[str] = mapped_column(String(16))

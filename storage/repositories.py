@@ -1,0 +1,262 @@
+"""Queries on the story-side tables. They flush, never commit: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Answer,
+    ConsentRecord,
+    ContactAddress,
+    ConversationState,
+    Erasure,
+    OutboxMessage,
+    Participant,
+    ProcessedUpdate,
+    Story,
+)
+
+
+def claim_update(session: Session, channel: str, update_id: str, now: datetime) -> bool:
+    """Record an update id; False when it was handled before (a duplicate delivery)."""
+    values = {"channel": channel, "update_id": update_id, "received_at": now}
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
+    result = session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
+
+
+def get_or_create_participant(
+    session: Session, participant_id: str, language: str, now: datetime
+) -> Participant:
+    """The participant with this pseudonym, created on first contact."""
+    participant = session.get(Participant, participant_id)
+    if participant is None:
+        participant = Participant(
+            id=participant_id, language=language, about={}, created_at=now, last_inbound_at=now
+        )
+        session.add(participant)
+        session.flush()
+    return participant
+
+
+def load_state(session: Session, participant_id: str, lock: bool) -> ConversationState | None:
+    """The saved conversation state, locked for this transaction where the database can."""
+    query = select(ConversationState).where(ConversationState.participant_id == participant_id)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def save_state(
+    session: Session,
+    row: ConversationState | None,
+    participant_id: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Write the conversation state after a turn."""
+    if row is None:
+        session.add(
+            ConversationState(participant_id=participant_id, data=data, version=1, updated_at=now)
+        )
+    else:
+        row.data = data
+        row.version += 1
+        row.updated_at = now
+    session.flush()
+
+
+def add_story(session: Session, story: Story) -> None:
+    """Store a confirmed story."""
+    session.add(story)
+    session.flush()
+
+
+def set_title(session: Session, story_id: str, title: str) -> None:
+    """Give a story its title."""
+    session.execute(update(Story).where(Story.id == story_id).values(title=title))
+
+
+def save_answer(
+    session: Session,
+    story_id: str,
+    question_id: str,
+    status: str,
+    value: Any,
+    now: datetime,
+) -> None:
+    """Store (or replace) the answer to one question about a story."""
+    session.execute(
+        delete(Answer).where(Answer.story_id == story_id, Answer.question_id == question_id)
+    )
+    session.add(
+        Answer(
+            story_id=story_id,
+            question_id=question_id,
+            status=status,
+            value=value,
+            answered_at=now,
+        )
+    )
+
+
+def set_about(
+    participant: Participant, question_id: str, status: str, value: Any
+) -> None:
+    """Remember a sticky about-you answer."""
+    about = dict(participant.about or {})
+    about[question_id] = {"status": status, "value": value}
+    participant.about = about
+
+
+def record_consent(
+    session: Session,
+    participant_id: str,
+    scope: str,
+    text_id: str,
+    text_version: int,
+    given: bool,
+    now: datetime,
+) -> None:
+    """Store that consent was given or withdrawn."""
+    session.add(
+        ConsentRecord(
+            participant_id=participant_id,
+            scope=scope,
+            text_id=text_id,
+            text_version=text_version,
+            given=given,
+            recorded_at=now,
+        )
+    )
+
+
+def save_contact(
+    session: Session, participant_id: str, channel: str, address: bytes, now: datetime
+) -> None:
+    """Keep an (encrypted) address to reach the participant later."""
+    row = session.get(ContactAddress, (participant_id, channel))
+    if row is None:
+        session.add(
+            ContactAddress(
+                participant_id=participant_id,
+                channel=channel,
+                address=address,
+                reachable=True,
+                created_at=now,
+            )
+        )
+    else:
+        row.address = address
+        row.reachable = True
+
+
+def erase_participant(
+    session: Session, participant_id: str, now: datetime, requested_by: str
+) -> None:
+    """Remove every row of the participant, keeping only a note that it happened."""
+    story_ids = select(Story.id).where(Story.participant_id == participant_id)
+    session.execute(delete(Answer).where(Answer.story_id.in_(story_ids)))
+    session.execute(
+        update(Story)
+        .where(Story.parent_story_id.in_(story_ids))
+        .values(parent_story_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    for model in (Story, ConsentRecord, ContactAddress, ConversationState, OutboxMessage):
+        column = model.participant_id  # type: ignore[attr-defined]
+        session.execute(delete(model).where(column == participant_id))
+    session.execute(delete(Participant).where(Participant.id == participant_id))
+    session.add(Erasure(participant_id=participant_id, erased_at=now, requested_by=requested_by))
+    session.flush()
+
+
+def add_outbox(
+    session: Session,
+    participant_id: str,
+    channel: str,
+    address: bytes,
+    payloads: Sequence[dict[str, Any]],
+    now: datetime,
+    ephemeral: bool = False,
+) -> list[OutboxMessage]:
+    """Queue messages to send after commit."""
+    rows = [
+        OutboxMessage(
+            participant_id=participant_id,
+            channel=channel,
+            address=address,
+            payload=payload,
+            ephemeral=ephemeral,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+        for payload in payloads
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def pending_outbox(session: Session, channel: str, limit: int = 500) -> list[OutboxMessage]:
+    """Messages not yet sent on a channel, oldest first."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def mark_outbox(
+    session: Session,
+    outbox_id: int,
+    status: str,
+    now: datetime,
+    platform_message_id: str | None = None,
+) -> None:
+    """Record what happened to a queued message; ephemeral rows go once sent."""
+    row = session.get(OutboxMessage, outbox_id)
+    if row is None:
+        return
+    if status == "sent" and row.ephemeral:
+        session.delete(row)
+        return
+    row.status = status
+    row.attempts += 1
+    if status == "sent":
+        row.sent_at = now
+        row.platform_message_id = platform_message_id
+
+
+def find_sent_message_id(
+    session: Session, participant_id: str, channel: str, token: str
+) -> str | None:
+    """The platform id of the message that asked the question with this token."""
+    query = (
+        select(OutboxMessage.platform_message_id, OutboxMessage.payload)
+        .where(
+            OutboxMessage.participant_id == participant_id,
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "sent",
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(50)
+    )
+    for message_id, payload in session.execute(query):
+        if payload.get("token") == token and payload.get("kind") == "message" and payload.get(
+            "choices"
+        ):
+            return str(message_id) if message_id else None
+    return None
