@@ -114,11 +114,11 @@ class ConversationService:
                 session, message.channel, message.update_id, now
             ):
                 return None
-            participant = repo.get_or_create_participant(
+            participant = repo.lock_participant(
                 session, pid, self._first_language(message.language_hint), now
             )
             participant.last_inbound_at = now
-            row = repo.load_state(session, pid, lock=not self.db.is_sqlite)
+            row = repo.load_state(session, pid)
             state = State.model_validate(row.data) if row else State(language=participant.language)
             ctx = self._context(now, participant, message.language_hint)
             new_state, result = run_turn(state, message.event, ctx)

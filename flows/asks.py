@@ -108,10 +108,10 @@ def _language_offer_ask(ctx: Context, state: State) -> Ask:
     lang, offered = state.language, state.offered_language or state.language
     name = ctx.texts.language_name(offered)
     switch = Choice(
-        id=offered, label=ctx.texts.get("choice.switch_language", lang, language=name), role="yes"
+        id=offered, label=ctx.texts.get("choice.switch_language", lang, name=name), role="yes"
     )
     keep = system_choice(ctx, lang, "no", "keep_language")
-    text = ctx.texts.get("language_offer", offered, language=name)
+    text = ctx.texts.get("language_offer", offered, name=name)
     return Ask(text, (switch, keep), "_language_offer")
 
 

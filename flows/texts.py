@@ -24,7 +24,24 @@ def load_catalogue(language: str, directory: Path = CATALOGUE_DIR) -> dict[str, 
     if not path.exists():
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a catalogue is a mapping of keys to texts")
+    _require_strings(data, str(path))
+    return data
+
+
+def _require_strings(node: Any, where: str) -> None:
+    # YAML reads bare yes/no/on/off as booleans; a catalogue holds only text.
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: key {key!r} must be quoted text")
+            _require_strings(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for item in node:
+            _require_strings(item, where)
+    elif not isinstance(node, str):
+        raise ValueError(f"{where}: {node!r} must be quoted text")
 
 
 def catalogue_languages(directory: Path = CATALOGUE_DIR) -> list[str]:

@@ -27,32 +27,39 @@ from storage.models import (
 def claim_update(session: Session, channel: str, update_id: str, now: datetime) -> bool:
     """Record an update id; False when it was handled before (a duplicate delivery)."""
     values = {"channel": channel, "update_id": update_id, "received_at": now}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(ProcessedUpdate).values(**values).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    statement = (
+        _insert(session)(ProcessedUpdate)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(ProcessedUpdate.update_id)
+    )
+    return session.execute(statement).first() is not None
 
 
-def get_or_create_participant(
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def lock_participant(
     session: Session, participant_id: str, language: str, now: datetime
 ) -> Participant:
-    """The participant with this pseudonym, created on first contact."""
-    participant = session.get(Participant, participant_id)
-    if participant is None:
-        participant = Participant(
-            id=participant_id, language=language, about={}, created_at=now, last_inbound_at=now
-        )
-        session.add(participant)
-        session.flush()
-    return participant
-
-
-def load_state(session: Session, participant_id: str, lock: bool) -> ConversationState | None:
-    """The saved conversation state, locked for this transaction where the database can."""
-    query = select(ConversationState).where(ConversationState.participant_id == participant_id)
-    if lock:
+    """The participant with this pseudonym, created on first contact and locked for this
+    transaction, so turns of one participant run one after another (also the first two)."""
+    session.execute(
+        _insert(session)(Participant)
+        .values(id=participant_id, language=language, about={}, created_at=now,
+                last_inbound_at=now)
+        .on_conflict_do_nothing()
+    )
+    query = select(Participant).where(Participant.id == participant_id)
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
+    return session.scalars(query).one()
+
+
+def load_state(session: Session, participant_id: str) -> ConversationState | None:
+    """The saved conversation state (lock the participant first)."""
+    query = select(ConversationState).where(ConversationState.participant_id == participant_id)
     return session.scalars(query).first()
 
 

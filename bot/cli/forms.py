@@ -6,12 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from flows.forms.loader import FormError, check_form_text
 
 app = typer.Typer(help="Story forms.", no_args_is_help=True)
-out = Console()
 
 
 @app.command()
@@ -20,13 +18,14 @@ def check(file: Annotated[Path, typer.Argument(help="The form file (YAML).")]) -
     try:
         form, problems = check_form_text(file.read_text(encoding="utf-8"), str(file))
     except OSError as error:
-        out.print(f"{file}: cannot read: {error}")
+        typer.echo(f"{file}: cannot read: {error}", err=True)
         raise typer.Exit(1) from error
     except FormError as error:
         problems, form = error.problems, None
     for problem in problems:
-        out.print(f"{file}:{problem}", markup=False, highlight=False)
+        # One line per problem, file:line: path: message, as compilers print them.
+        typer.echo(f"{file}:{problem.line or 0}: {problem.path or '(form)'}: {problem.message}")
     if form is None or problems:
-        out.print(f"{len(problems)} problem(s)")
+        typer.echo(f"{len(problems)} problem(s)")
         raise typer.Exit(1)
-    out.print(f"{file}: ok ({form.id} version {form.version}, {len(form.languages)} languages)")
+    typer.echo(f"{file}: ok ({form.id} version {form.version}, {len(form.languages)} languages)")
