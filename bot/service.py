@@ -212,6 +212,12 @@ class ConversationService:
         with self.db.transaction() as session:
             repo.mark_outbox(session, outbox_id, status, self.clock(), platform_message_id)
 
+    def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+        """Record that several outbox rows were sent (outbox id, platform message id)."""
+        if sent:
+            with self.db.transaction() as session:
+                repo.mark_outbox_sent(session, sent, self.clock())
+
     def unsent(self, channel: str) -> list[QueuedMessage]:
         """Rows a crash left unsent, to send on start."""
         with self.db.transaction() as session:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -245,6 +245,31 @@ def mark_outbox(
     if status == "sent":
         row.sent_at = now
         row.platform_message_id = platform_message_id
+
+
+def mark_outbox_sent(
+    session: Session, sent: Sequence[tuple[int, str | None]], now: datetime
+) -> None:
+    """Mark several queued messages as sent in one go; ephemeral rows are deleted."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Losing this mark in a crash only means a message is sent once more (at least once),
+        # so it need not wait for the disk: commits stay cheap on the hot path.
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    ids = [outbox_id for outbox_id, _ in sent]
+    session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.ephemeral.is_(True))
+        .execution_options(synchronize_session=False)
+    )
+    table = OutboxMessage.__table__
+    # Core executemany: one statement for all rows, no ORM bookkeeping on the hot path.
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.ephemeral.is_(False))
+        .values(status="sent", sent_at=now, attempts=table.c.attempts + 1,
+                platform_message_id=bindparam("message_id")),
+        [{"row_id": outbox_id, "message_id": message_id} for outbox_id, message_id in sent],
+    )
 
 
 def find_sent_message_id(

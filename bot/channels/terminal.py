@@ -84,11 +84,13 @@ class TerminalChat:
         self.participant_id = service.participant_id(CHANNEL, user)
 
     def _deliver(self, queued: Iterable[QueuedMessage]) -> None:
+        shown = []
         for item in queued:
             if item.payload.get("kind") in SHOWN_KINDS:
                 render = render_json if self.jsonl else render_plain
                 self.out.write(render(item.payload) + "\n")
-            self.service.mark(item.outbox_id, "sent")
+            shown.append((item.outbox_id, None))
+        self.service.mark_sent(shown)
         self._turn_end()
 
     def _turn_end(self) -> None:
@@ -108,8 +110,7 @@ class TerminalChat:
         leftovers = [
             q for q in self.service.unsent(CHANNEL) if q.participant_id == self.participant_id
         ]
-        for item in leftovers:
-            self.service.mark(item.outbox_id, "sent")
+        self.service.mark_sent([(item.outbox_id, None) for item in leftovers])
         self.send(OpenedIn())
 
     def _error(self, message: str) -> None:
