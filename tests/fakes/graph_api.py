@@ -10,9 +10,7 @@ this server while keeping path and query; pass `session=fake.async_client()` to
 from __future__ import annotations
 
 import asyncio
-import base64
 import collections
-import itertools
 import threading
 from collections.abc import Callable, Iterator
 from http.server import ThreadingHTTPServer
@@ -20,8 +18,10 @@ from typing import Any, Literal
 
 import httpx
 import pytest
-from graph_errors import GraphError, unsupported_request
-from graph_http import (
+from pywa_async.client import WhatsApp
+
+from tests.fakes.graph_errors import GraphError, unsupported_request
+from tests.fakes.graph_http import (
     GraphRequest,
     GraphRequestHandler,
     GraphResponse,
@@ -29,16 +29,19 @@ from graph_http import (
     media_info,
     multipart_fields,
 )
-from graph_limits import LengthUnit, MessageRules, Rejected
-from graph_records import RecordedMessage, RecordedRequest, StoredMedia
-from graph_templates import StoredTemplate, TemplateStore
-from pywa_async import WhatsApp
+from tests.fakes.graph_limits import LengthUnit, MessageRules, Rejected
+from tests.fakes.graph_records import (
+    RecordedMessage,
+    RecordedRequest,
+    StoredMedia,
+    new_media_id,
+    new_wamid,
+    recipient_key,
+)
+from tests.fakes.graph_templates import StoredTemplate, TemplateStore, new_template_id
 
 Report = Literal["response", "status"]
 MessageFilter = Callable[[RecordedMessage], bool]
-
-_wamids = itertools.count(1)
-_media_ids = itertools.count(880000000000001)
 
 
 class FakeGraphApi:
@@ -146,17 +149,17 @@ class FakeGraphApi:
         a wamid, as Meta often does) and marks the record `error` for a `failed` webhook.
         """
         with self._changed:
-            self._closed_windows[recipient] = report
+            self._closed_windows[recipient_key(recipient)] = report
 
     def set_window_open(self, recipient: str) -> None:
         """The resident wrote again: free-form messages are allowed."""
         with self._changed:
-            self._closed_windows.pop(recipient, None)
+            self._closed_windows.pop(recipient_key(recipient), None)
 
     def set_undeliverable(self, recipient: str, *, report: Report = "response") -> None:
         """Every message to `recipient` fails with 131026 (not on WhatsApp, blocked, …)."""
         with self._changed:
-            self._undeliverable[recipient] = report
+            self._undeliverable[recipient_key(recipient)] = report
 
     def fail_next(
         self, error: GraphError | int, *, times: int = 1, endpoint: str = "messages"
@@ -179,7 +182,7 @@ class FakeGraphApi:
         """Seed a template (approved by default) with `body_text` as its BODY."""
         body = {"type": "BODY", "text": body_text}
         template = StoredTemplate(
-            id=str(next(_media_ids)), name=name, language=language, category=category,
+            id=new_template_id(), name=name, language=language, category=category,
             status=status, components=[body, *(components or [])],
         )
         with self._changed:
@@ -207,8 +210,9 @@ class FakeGraphApi:
             return list(self._messages)
 
     def messages_to(self, *recipients: str) -> list[RecordedMessage]:
-        """Accepted messages to any of `recipients` (wa_id or BSUID)."""
-        return [m for m in self.messages if m.recipient in recipients]
+        """Accepted messages to any of `recipients` (wa_id, +31 6 … or BSUID)."""
+        keys = {recipient_key(recipient) for recipient in recipients}
+        return [m for m in self.messages if recipient_key(m.recipient) in keys]
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -321,28 +325,28 @@ class FakeGraphApi:
         recipient = str(body.get("to") or body.get("recipient"))
         failure = self._recipient_failure(recipient, body.get("type", "text"))
         message = RecordedMessage(
-            wamid=_new_wamid(self.phone_id, recipient), phone_id=self.phone_id,
+            wamid=new_wamid(self.phone_id, recipient), phone_id=self.phone_id,
             recipient=recipient, api_version=request.version, body=body, error=failure,
         )
         self._messages.append(message)
-        contact_key = "wa_id" if "to" in body else "user_id"
+        contact = {"input": recipient}
+        contact["wa_id" if "to" in body else "user_id"] = recipient_key(recipient)
         sent: dict[str, Any] = {"id": message.wamid}
         if message.type == "template":
             sent["message_status"] = "accepted"
         return GraphResponse(200, {
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": recipient, contact_key: _normalise(recipient)}],
-            "messages": [sent],
+            "messaging_product": "whatsapp", "contacts": [contact], "messages": [sent],
         })
 
     def _recipient_failure(self, recipient: str, kind: str) -> GraphError | None:
         """131026/131047 by policy: raised now, or returned to mark the record failed."""
+        key = recipient_key(recipient)
         policies = [(self._undeliverable, 131026)]
         if kind != "template":
             policies.append((self._closed_windows, 131047))
         for policy, code in policies:
-            if recipient in policy:
-                if policy[recipient] == "response":
+            if key in policy:
+                if policy[key] == "response":
                     raise Rejected(GraphError.of(code))
                 return GraphError.of(code)
         return None
@@ -353,7 +357,7 @@ class FakeGraphApi:
         if file_field is None or fields.get("messaging_product", (None, b""))[1] != b"whatsapp":
             raise Rejected(GraphError(code=100, details="Upload needs file and messaging_product"))
         media = StoredMedia(
-            id=str(next(_media_ids)), phone_id=self.phone_id, filename=file_field[0],
+            id=new_media_id(), phone_id=self.phone_id, filename=file_field[0],
             mime_type=fields.get("type", (None, b"application/octet-stream"))[1].decode(),
             data=file_field[1],
         )
@@ -401,14 +405,6 @@ def fake_graph_api() -> Iterator[FakeGraphApi]:
         yield fake
 
 
-def _new_wamid(phone_id: str, recipient: str) -> str:
-    raw = f"{phone_id}:{recipient}:{next(_wamids)}".encode()
-    return "wamid.HBgL" + base64.b64encode(raw).decode()
-
-
-def _normalise(recipient: str) -> str:
-    digits = "".join(ch for ch in recipient if ch.isdigit())
-    return digits if recipient.lstrip("+").replace(" ", "").isdigit() else recipient
 
 
 __all__ = ["FakeGraphApi", "GraphError", "RecordedMessage", "fake_graph_api"]

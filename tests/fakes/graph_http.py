@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
-from graph_errors import invalid_parameter
-from graph_limits import Rejected
-from graph_records import StoredMedia
+
+from tests.fakes.graph_errors import invalid_parameter
+from tests.fakes.graph_limits import Rejected
+from tests.fakes.graph_records import StoredMedia
 
 VERSION = re.compile(r"v\d+(\.\d+)?")
 
@@ -160,8 +161,8 @@ def multipart_fields(request: GraphRequest) -> dict[str, tuple[str | None, bytes
     head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + request.body)
     fields: dict[str, tuple[str | None, bytes]] = {}
-    for part in message.iter_parts():  # type: ignore[attr-defined]  # EmailMessage with policy
+    for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
-        fields[str(name)] = (part.get_filename(), payload)
+        payload = part.get_payload(decode=True)
+        fields[str(name)] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
     return fields

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
-from graph_errors import GraphError, invalid_parameter, missing_parameter, value_not_valid
+from tests.fakes.graph_errors import (
+    GraphError,
+    invalid_parameter,
+    missing_parameter,
+    value_not_valid,
+)
 
 TEXT_BODY_MAX = 4096
 HEADER_TEXT_MAX = 60

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import itertools
+import re
 from typing import Any
 
-from graph_errors import GraphError
+from tests.fakes.graph_errors import GraphError
+
+PHONE = re.compile(r"\+?[\d\s()-]+")
+
+_wamids = itertools.count(1)
+_media_ids = itertools.count(880000000000001)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -114,3 +122,21 @@ class StoredMedia:
     data: bytes
     filename: str | None = None
     phone_id: str | None = None
+
+
+def new_wamid(phone_id: str, recipient: str) -> str:
+    """A wamid in Meta's style, unique within the test run."""
+    raw = f"{phone_id}:{recipient}:{next(_wamids)}".encode()
+    return "wamid.HBgL" + base64.b64encode(raw).decode()
+
+
+def new_media_id() -> str:
+    """A media id in Meta's style."""
+    return str(next(_media_ids))
+
+
+def recipient_key(recipient: str) -> str:
+    """A phone number as WhatsApp's wa_id (digits only); a BSUID as is."""
+    if PHONE.fullmatch(recipient):
+        return "".join(ch for ch in recipient if ch.isdigit())
+    return recipient

@@ -7,8 +7,8 @@ import itertools
 import re
 from typing import Any
 
-from graph_errors import GraphError, invalid_parameter
-from graph_limits import Rejected
+from tests.fakes.graph_errors import GraphError, invalid_parameter
+from tests.fakes.graph_limits import Rejected
 
 TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
@@ -21,6 +21,11 @@ TEMPLATE_BUTTONS_MAX = 10
 QUICK_REPLY_TEXT_MAX = 25
 
 _template_ids = itertools.count(594425479261596)
+
+
+def new_template_id() -> str:
+    """A fresh template id in Meta's style."""
+    return str(next(_template_ids))
 
 
 @dataclasses.dataclass(slots=True)
@@ -80,7 +85,7 @@ class TemplateStore:
                 f"Content in this language already exists: {key[0]} ({key[1]})."
             ))
         template = self.add(StoredTemplate(
-            id=str(next(_template_ids)),
+            id=new_template_id(),
             name=payload["name"],
             language=payload["language"],
             category=payload["category"],

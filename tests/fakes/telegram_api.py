@@ -13,22 +13,21 @@ import asyncio
 import copy
 import json
 import re
-import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from telegram_commands import CommandMenus
-from telegram_faults import FaultPlan, RateLimit
-from telegram_messages import ChatId, MessageStore, StoredFile
-from telegram_polling import Described, UpdateQueue, WebhookConfig
-from telegram_wire import (
+from tests.fakes.telegram_commands import CommandMenus
+from tests.fakes.telegram_faults import FaultPlan, RateLimit
+from tests.fakes.telegram_http import BotApiHttpServer
+from tests.fakes.telegram_messages import ChatId, MessageStore, StoredFile
+from tests.fakes.telegram_polling import Described, UpdateQueue, WebhookConfig
+from tests.fakes.telegram_wire import (
     ApiError,
     JsonDict,
     UploadedFile,
@@ -107,7 +106,7 @@ class FakeBotApi:
         self._store = MessageStore(self.bot_user, clock)
         self._menus = CommandMenus()
         self._methods = self._method_table()
-        self._server: _FakeHttpServer | None = None
+        self._server: BotApiHttpServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -117,9 +116,12 @@ class FakeBotApi:
         if self._server is not None:
             return self
         self._queue.stopping = False
-        self._server = _FakeHttpServer(self)
+        self._server = BotApiHttpServer(self)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-telegram-bot-api", daemon=True
+            target=self._server.serve_forever,
+            args=(0.05,),
+            name="fake-telegram-bot-api",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -168,12 +170,17 @@ class FakeBotApi:
 
     def push_update(self, update: JsonDict) -> None:
         """Queue an Update dict for getUpdates and learn the chats in it."""
-        if not isinstance(update.get("update_id"), int):
+        self.push_updates([update])
+
+    def push_updates(self, updates: Iterable[JsonDict]) -> None:
+        """Queue several updates at once, so one long poll returns them together."""
+        batch = [copy.deepcopy(update) for update in updates]
+        if not all(isinstance(update.get("update_id"), int) for update in batch):
             raise ValueError("an Update needs an integer update_id")
-        update = copy.deepcopy(update)
         with self._condition:
-            self._observe(update)
-            self._queue.push(update)
+            for update in batch:
+                self._observe(update)
+                self._queue.push(update)
             self._condition.notify_all()
 
     def webhook_delivery(self, update: JsonDict, url: str | None = None) -> WebhookDelivery:
@@ -290,7 +297,9 @@ class FakeBotApi:
         with self._condition:
             return self._menus.by_language()
 
-    def commands_for(self, language_code: str = "", scope: JsonDict | None = None) -> list[JsonDict]:
+    def commands_for(
+        self, language_code: str = "", scope: JsonDict | None = None
+    ) -> list[JsonDict]:
         with self._condition:
             return self._menus.for_language(language_code, scope)
 
@@ -317,10 +326,11 @@ class FakeBotApi:
     def handle(self, path: str, content_type: str, body: bytes) -> tuple[int, bytes, str]:
         """Answer one HTTP request: (status, body, content type)."""
         split = urlsplit(path)
-        file_match = _FILE_PATH.match(split.path)
+        route = unquote(split.path)  # PTB percent-encodes the token's ":" in file URLs
+        file_match = _FILE_PATH.match(route)
         if file_match is not None:
-            return self._download(file_match["token"], unquote(file_match["path"]))
-        match = _METHOD_PATH.match(split.path)
+            return self._download(file_match["token"], file_match["path"])
+        match = _METHOD_PATH.match(route)
         if match is None:
             return _json_response(404, ApiError(404, "Not Found").envelope())
         if match["token"] != self.token:
@@ -402,69 +412,3 @@ def _success(result: Any) -> JsonDict:
 
 def _json_response(status: int, envelope: JsonDict) -> tuple[int, bytes, str]:
     return status, json.dumps(envelope).encode(), "application/json"
-
-
-class _FakeHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, api: FakeBotApi) -> None:
-        super().__init__(("127.0.0.1", 0), _BotApiRequestHandler)
-        self.api = api
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-
-    def track(self, connection: socket.socket, is_open: bool) -> None:
-        with self._connections_lock:
-            if is_open:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """Wake handler threads idling on keep-alive connections."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
-
-
-class _BotApiRequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
-    server: _FakeHttpServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection, is_open=True)
-
-    def finish(self) -> None:
-        self.server.track(self.connection, is_open=False)
-        try:
-            super().finish()
-        except OSError:
-            pass  # the client went away mid-response
-
-    def do_GET(self) -> None:
-        self._answer()
-
-    def do_POST(self) -> None:
-        self._answer()
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        content_type = self.headers.get("Content-Type", "")
-        status, payload, payload_type = self.server.api.handle(self.path, content_type, body)
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", payload_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:
-            self.close_connection = True  # e.g. PTB cancelled a long poll
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        """Silence per-request logging; tests read `FakeBotApi.calls` instead."""

@@ -10,8 +10,8 @@ import copy
 import json
 from typing import Any
 
-from telegram_validation import check_commands
-from telegram_wire import JsonDict, UploadedFile, bad_request
+from tests.fakes.telegram_validation import check_commands
+from tests.fakes.telegram_wire import JsonDict, UploadedFile, bad_request
 
 _SCOPE_TYPES = frozenset(
     {
@@ -41,7 +41,9 @@ class CommandMenus:
     def __init__(self) -> None:
         self._lists: dict[tuple[str, str], list[JsonDict]] = {}
 
-    def for_language(self, language_code: str = "", scope: JsonDict | None = None) -> list[JsonDict]:
+    def for_language(
+        self, language_code: str = "", scope: JsonDict | None = None
+    ) -> list[JsonDict]:
         """The commands a user with this language sees in this scope (exact match)."""
         return copy.deepcopy(self._lists.get((scope_key(scope), language_code), []))
 

@@ -6,7 +6,7 @@ import math
 from collections import Counter, deque
 from dataclasses import dataclass
 
-from telegram_wire import ApiError, JsonDict
+from tests.fakes.telegram_wire import ApiError, JsonDict
 
 BLOCKED_DESCRIPTION = "Forbidden: bot was blocked by the user"
 
@@ -87,13 +87,10 @@ class FaultPlan:
         self._failures.append(_InjectedFailure(method.lower(), error, times))
 
     def block_chat(self, chat_id: int | str) -> None:
-        self._blocked.add(chat_id)
+        self._blocked.add(_chat_key(chat_id))
 
     def unblock_chat(self, chat_id: int | str) -> None:
-        self._blocked.discard(chat_id)
-
-    def is_blocked(self, chat_id: int | str) -> bool:
-        return chat_id in self._blocked
+        self._blocked.discard(_chat_key(chat_id))
 
     def check(self, method: str, params: JsonDict, now: float) -> None:
         """Raise the ApiError Telegram would answer with, or admit the call."""
@@ -101,7 +98,7 @@ class FaultPlan:
         if injected is not None:
             self.rejections["injected"] += 1
             raise injected
-        chat_id = params.get("chat_id")
+        chat_id = _chat_key(params["chat_id"]) if "chat_id" in params else None
         is_send = method.lower().startswith("send")
         touches_chat = is_send or method.lower().startswith("edit")
         if touches_chat and chat_id is not None and chat_id in self._blocked:
@@ -127,9 +124,7 @@ class FaultPlan:
             wait = window.retry_after(now)
             if wait is not None:
                 self.rejections[kind] += 1
-                raise ApiError(
-                    429, f"Too Many Requests: retry after {wait}", retry_after=wait
-                )
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         for window in (self._global, chat_window):
             if window is not None:
                 window.admit(now)
@@ -140,3 +135,11 @@ class FaultPlan:
         if chat_id not in self._per_chat:
             self._per_chat[chat_id] = _SlidingWindow(self._per_chat_limit)
         return self._per_chat[chat_id]
+
+
+def _chat_key(chat_id: int | str) -> int | str:
+    """42, "42" and "@name" as one key each (PTB sends ids as strings)."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return str(chat_id).lower()

@@ -13,15 +13,14 @@ import hashlib
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from telegram_validation import (
+from tests.fakes.telegram_validation import (
     CHAT_ACTIONS,
     check_caption,
     check_reply_markup,
     check_text,
 )
-from telegram_wire import JsonDict, UploadedFile, bad_request
+from tests.fakes.telegram_wire import JsonDict, UploadedFile, bad_request
 
 ChatId = int | str
 NOT_MODIFIED = (
@@ -159,10 +158,12 @@ class MessageStore:
         return copy.deepcopy(message)
 
     def answer_callback_query(self, params: JsonDict, _files: dict[str, UploadedFile]) -> bool:
-        query_id = params.get("callback_query_id")
+        query_id = str(params.get("callback_query_id") or "")
         if not query_id or query_id in self._answered_queries:
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
-        self._answered_queries.add(str(query_id))
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        self._answered_queries.add(query_id)
         self.callback_answers.append(dict(params))
         return True
 
@@ -263,8 +264,11 @@ class MessageStore:
                     return int(chat["id"])
             channel_id = -1_000_000_000_000 - zlib.crc32(name.encode()) % 1_000_000_000
             self._chats[channel_id] = {
-                "id": channel_id, "type": "channel", "title": chat_id[1:], "username": chat_id[1:]
-            }  # fmt: skip
+                "id": channel_id,
+                "type": "channel",
+                "title": chat_id[1:],
+                "username": chat_id[1:],
+            }
             return channel_id
         try:
             return int(chat_id)

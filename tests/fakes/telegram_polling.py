@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram_wire import ApiError, JsonDict, UploadedFile, bad_request
+from tests.fakes.telegram_wire import ApiError, JsonDict, UploadedFile, bad_request
 
 # Documented default: every update type except these three.
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -136,7 +136,9 @@ class UpdateQueue:
             self._updates.clear()
         had_webhook = bool(self.webhook.url)
         self.webhook = WebhookConfig()
-        return Described(True, "Webhook was deleted" if had_webhook else "Webhook is already deleted")
+        return Described(
+            True, "Webhook was deleted" if had_webhook else "Webhook is already deleted"
+        )
 
     def get_webhook_info(self, _params: JsonDict, _files: dict[str, UploadedFile]) -> JsonDict:
         """getWebhookInfo in the documented WebhookInfo shape."""

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from telegram_wire import JsonDict
+from tests.fakes.telegram_wire import JsonDict
 
 OriginKind = Literal["user", "hidden_user", "chat", "channel"]
 DEFAULT_BOT_USER: JsonDict = {
@@ -115,13 +115,19 @@ class UpdateFactory:
     # -- message updates -----------------------------------------------------
 
     def message(
-        self, content: JsonDict, *, user: JsonDict | None = None, chat: JsonDict | None = None,
-        update_id: int | None = None, kind: str = "message",
-    ) -> JsonDict:  # fmt: skip
+        self,
+        content: JsonDict,
+        *,
+        user: JsonDict | None = None,
+        chat: JsonDict | None = None,
+        update_id: int | None = None,
+        kind: str = "message",
+        message_id: int | None = None,
+    ) -> JsonDict:
         """An update whose `kind` ("message", "channel_post", ...) holds a Message with content."""
         sender = user or self.default_user
         where = chat or self.private_chat(sender)
-        message: JsonDict = {"message_id": self._next_message_id(where["id"])}
+        message: JsonDict = {"message_id": message_id or self._next_message_id(where["id"])}
         if where["type"] == "channel":
             message["sender_chat"] = copy.deepcopy(where)
         else:
@@ -137,7 +143,7 @@ class UpdateFactory:
     def command(
         self, command: str, payload: str | None = None, *, mention_bot: bool = False, **where: Any
     ) -> JsonDict:
-        """"/command [payload]" with the bot_command entity Telegram adds."""
+        """A /command message, optionally with a payload, and its bot_command entity."""
         name = command.lstrip("/")
         head = f"/{name}@{self.bot_user['username']}" if mention_bot else f"/{name}"
         text = f"{head} {payload}" if payload else head
@@ -145,60 +151,75 @@ class UpdateFactory:
         return self.message({"text": text, "entities": [entity]}, **where)
 
     def start(self, payload: str | None = None, **where: Any) -> JsonDict:
-        """"/start PAYLOAD", as sent when a resident opens a t.me/<bot>?start=PAYLOAD link."""
+        """The /start message a resident sends by opening t.me/<bot>?start=PAYLOAD."""
         return self.command("start", payload, **where)
 
     def edited_text(
-        self, message_id: int, text: str, *, user: JsonDict | None = None,
-        chat: JsonDict | None = None, update_id: int | None = None, sent_at: int | None = None,
-    ) -> JsonDict:  # fmt: skip
-        """edited_message: a message the user sent earlier now reads `text`."""
-        sender = user or self.default_user
-        where = chat or self.private_chat(sender)
+        self, message_id: int, text: str, *, sent_at: int | None = None, **where: Any
+    ) -> JsonDict:
+        """edited_message: the user's earlier message `message_id` now reads `text`."""
         now = self._now()
-        message = {
-            "message_id": message_id, "from": copy.deepcopy(sender), "chat": copy.deepcopy(where),
-            "date": sent_at if sent_at is not None else now - 60, "edit_date": now, "text": text,
-        }  # fmt: skip
-        return self._update({"edited_message": message}, update_id)
+        sent = sent_at if sent_at is not None else now - 60
+        content = {"date": sent, "edit_date": now, "text": text}
+        return self.message(content, kind="edited_message", message_id=message_id, **where)
 
     def voice(self, duration: int = 4, **where: Any) -> JsonDict:
         voice = self._file("AwACAgQ", 12_000 * duration) | {
-            "duration": duration, "mime_type": "audio/ogg"
-        }  # fmt: skip
+            "duration": duration,
+            "mime_type": "audio/ogg",
+        }
         return self.message({"voice": voice}, **where)
 
     def audio(self, duration: int = 95, title: str = "Opname", **where: Any) -> JsonDict:
         audio = self._file("CQACAgQ", 16_000 * duration) | {
-            "duration": duration, "title": title, "performer": "Buurtbewoner",
-            "file_name": "opname.mp3", "mime_type": "audio/mpeg",
-        }  # fmt: skip
+            "duration": duration,
+            "title": title,
+            "performer": "Buurtbewoner",
+            "file_name": "opname.mp3",
+            "mime_type": "audio/mpeg",
+        }
         return self.message({"audio": audio}, **where)
 
     def photo(self, caption: str | None = None, **where: Any) -> JsonDict:
         base = self._file("AgACAgQ", 0)
         sizes = [(90, 60, 1_300), (320, 213, 15_000), (1280, 853, 120_000)]
         photo = [
-            {"file_id": f"{base['file_id']}{w}", "file_unique_id": f"{base['file_unique_id']}{w}",
-             "width": w, "height": h, "file_size": size}
+            {
+                "file_id": f"{base['file_id']}{w}",
+                "file_unique_id": f"{base['file_unique_id']}{w}",
+                "width": w,
+                "height": h,
+                "file_size": size,
+            }
             for w, h, size in sizes
-        ]  # fmt: skip
+        ]
         return self.message({"photo": photo, **_caption(caption)}, **where)
 
     def sticker(self, emoji: str = "👍", **where: Any) -> JsonDict:
         sticker = self._file("CAACAgI", 24_000) | {
-            "type": "regular", "width": 512, "height": 512, "is_animated": False,
-            "is_video": False, "emoji": emoji, "set_name": "Buurtstickers",
-        }  # fmt: skip
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "set_name": "Buurtstickers",
+        }
         return self.message({"sticker": sticker}, **where)
 
-    def location(self, latitude: float = 52.0907, longitude: float = 5.1214, **where: Any) -> JsonDict:
+    def location(
+        self, latitude: float = 52.0907, longitude: float = 5.1214, **where: Any
+    ) -> JsonDict:
         return self.message({"location": {"latitude": latitude, "longitude": longitude}}, **where)
 
     def contact(
-        self, phone_number: str = "+31612345678", first_name: str = "Anna",
-        *, own: bool = True, **where: Any,
-    ) -> JsonDict:  # fmt: skip
+        self,
+        phone_number: str = "+31612345678",
+        first_name: str = "Anna",
+        *,
+        own: bool = True,
+        **where: Any,
+    ) -> JsonDict:
         """A shared contact; own=True means the sender shared their own number."""
         contact: JsonDict = {"phone_number": phone_number, "first_name": first_name}
         sender = where.get("user") or self.default_user
@@ -207,16 +228,22 @@ class UpdateFactory:
         return self.message({"contact": contact}, **where)
 
     def document(
-        self, file_name: str = "verhaal.pdf", mime_type: str = "application/pdf",
-        caption: str | None = None, **where: Any,
-    ) -> JsonDict:  # fmt: skip
+        self,
+        file_name: str = "verhaal.pdf",
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+        **where: Any,
+    ) -> JsonDict:
         document = self._file("BQACAgQ", 48_000) | {"file_name": file_name, "mime_type": mime_type}
         return self.message({"document": document, **_caption(caption)}, **where)
 
     def video(self, duration: int = 12, caption: str | None = None, **where: Any) -> JsonDict:
         video = self._file("BAACAgQ", 250_000 * duration) | {
-            "width": 720, "height": 1280, "duration": duration, "mime_type": "video/mp4"
-        }  # fmt: skip
+            "width": 720,
+            "height": 1280,
+            "duration": duration,
+            "mime_type": "video/mp4",
+        }
         return self.message({"video": video, **_caption(caption)}, **where)
 
     def video_note(self, duration: int = 8, **where: Any) -> JsonDict:
@@ -236,9 +263,13 @@ class UpdateFactory:
         )
 
     def forwarded_text(
-        self, text: str, origin: OriginKind = "user", *, original_sender: JsonDict | None = None,
+        self,
+        text: str,
+        origin: OriginKind = "user",
+        *,
+        original_sender: JsonDict | None = None,
         **where: Any,
-    ) -> JsonDict:  # fmt: skip
+    ) -> JsonDict:
         """A message the user forwarded, with forward_origin of the given kind."""
         date = self._now() - 3600
         origin_fields: JsonDict
@@ -257,9 +288,14 @@ class UpdateFactory:
     # -- other updates ---------------------------------------------------------
 
     def callback_query(
-        self, data: str, *, message: JsonDict | None = None, user: JsonDict | None = None,
-        update_id: int | None = None, chat_instance: str | None = None,
-    ) -> JsonDict:  # fmt: skip
+        self,
+        data: str,
+        *,
+        message: JsonDict | None = None,
+        user: JsonDict | None = None,
+        update_id: int | None = None,
+        chat_instance: str | None = None,
+    ) -> JsonDict:
         """A button press on `message` (a bot message, e.g. from FakeBotApi.sent_messages)."""
         sender = user or self.default_user
         pressed = copy.deepcopy(message) if message else self._bot_message_with_button(sender, data)
@@ -273,11 +309,15 @@ class UpdateFactory:
         }
         return self._update({"callback_query": query}, update_id)
 
-    def bot_blocked(self, *, user: JsonDict | None = None, update_id: int | None = None) -> JsonDict:
+    def bot_blocked(
+        self, *, user: JsonDict | None = None, update_id: int | None = None
+    ) -> JsonDict:
         """my_chat_member: the user blocked the bot (bot went member -> kicked)."""
         return self._bot_membership("member", "kicked", user, update_id)
 
-    def bot_unblocked(self, *, user: JsonDict | None = None, update_id: int | None = None) -> JsonDict:
+    def bot_unblocked(
+        self, *, user: JsonDict | None = None, update_id: int | None = None
+    ) -> JsonDict:
         """my_chat_member: the user restarted the bot (kicked -> member)."""
         return self._bot_membership("kicked", "member", user, update_id)
 

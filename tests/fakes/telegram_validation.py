@@ -12,7 +12,7 @@ import html
 import re
 from typing import Any
 
-from telegram_wire import ApiError, JsonDict, bad_request
+from tests.fakes.telegram_wire import ApiError, JsonDict, bad_request
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -36,10 +36,24 @@ CHAT_ACTIONS = frozenset(
 )
 _HTML_TAGS = frozenset(
     {
-        "a", "b", "blockquote", "code", "del", "em", "i", "ins", "pre", "s",
-        "span", "strike", "strong", "tg-emoji", "tg-spoiler", "u",
+        "a",
+        "b",
+        "blockquote",
+        "code",
+        "del",
+        "em",
+        "i",
+        "ins",
+        "pre",
+        "s",
+        "span",
+        "strike",
+        "strong",
+        "tg-emoji",
+        "tg-spoiler",
+        "u",
     }
-)  # fmt: skip
+)
 _BUTTON_ACTIONS = frozenset(
     {
         "url",
@@ -137,10 +151,14 @@ def _check_button(button: Any) -> None:
             "can't parse inline keyboard button: InlineKeyboardButton should be an Object"
         )
     if not isinstance(button.get("text"), str):
-        raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
+        raise bad_request(
+            'can\'t parse inline keyboard button: Field "text" must be of type String'
+        )
     actions = _BUTTON_ACTIONS.intersection(button)
     if not actions:
-        raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
     data = button.get("callback_data")
     if "callback_data" in actions:
         if not isinstance(data, str):

@@ -157,20 +157,34 @@ class WebhookBuilder:
         """A text message from `wa_id`."""
         return self._message(wa_id, "text", {"text": {"body": body}}, **kwargs)
 
-    def button_reply(self, wa_id: str, button_id: str, title: str, **kwargs: Any) -> JsonDict:
-        """A tap on a reply button (`interactive.button_reply`); pass `reply_to=` our wamid."""
+    def button_reply(
+        self, wa_id: str, button_id: str, title: str, *, reply_to: str, **kwargs: Any
+    ) -> JsonDict:
+        """A tap on a reply button of our message `reply_to` (`interactive.button_reply`).
+
+        Meta always sends `context` here, and pywa fails to build the update without it.
+        """
         reply = {"type": "button_reply", "button_reply": {"id": button_id, "title": title}}
-        return self._message(wa_id, "interactive", {"interactive": reply}, **kwargs)
+        return self._message(wa_id, "interactive", {"interactive": reply}, reply_to=reply_to,
+                             **kwargs)
 
     def list_reply(
-        self, wa_id: str, row_id: str, title: str, description: str | None = None, **kwargs: Any
+        self,
+        wa_id: str,
+        row_id: str,
+        title: str,
+        description: str | None = None,
+        *,
+        reply_to: str,
+        **kwargs: Any,
     ) -> JsonDict:
-        """A choice from a section list (`interactive.list_reply`)."""
+        """A choice from the section list in our message `reply_to` (`interactive.list_reply`)."""
         row = {"id": row_id, "title": title}
         if description is not None:
             row["description"] = description
         reply = {"type": "list_reply", "list_reply": row}
-        return self._message(wa_id, "interactive", {"interactive": reply}, **kwargs)
+        return self._message(wa_id, "interactive", {"interactive": reply}, reply_to=reply_to,
+                             **kwargs)
 
     def template_button(self, wa_id: str, payload: str, text: str, **kwargs: Any) -> JsonDict:
         """A tap on a template's quick-reply button (`type: button`)."""
