@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, TextIO
 
+import orjson
+
 from flows.codebook import answer_values, codebook, columns
 from flows.forms.schema import Form
 from storage.export import StoryRecord
@@ -42,16 +44,17 @@ def write_export(
 ) -> int:
     """Write every record as CSV or JSON lines; returns how many stories were written."""
     names = [c.name for c in columns(form)]
-    writer = csv.DictWriter(out, fieldnames=names, restval="", extrasaction="ignore")
+    writer = csv.writer(out)
     if fmt == "csv":
-        writer.writeheader()
+        writer.writerow(names)
     count = 0
     for record in records:
         row = export_row(form, record)
+        cells = [row.get(n, "") for n in names]
         if fmt == "csv":
-            writer.writerow(row)
+            writer.writerow(cells)
         else:
-            out.write(json.dumps({n: row.get(n, "") for n in names}, ensure_ascii=False) + "\n")
+            out.write(orjson.dumps(dict(zip(names, cells, strict=True))).decode() + "\n")
         count += 1
     return count
 
