@@ -62,7 +62,9 @@ def test_jsonl_export_and_codebook_describe_each_other(service: ConversationServ
     assert set(record) == set(described)
     triad = described["helped.people"]
     assert triad["type"] == "proportion" and triad["question_text"]["en"]
-    assert described["feeling"]["options"]["sad"] == {"nl": "😢 Verdrietig", "en": "😢 Sad"}
+    sad = described["feeling"]["options"]["sad"]
+    assert sad["nl"] == "😢 Verdrietig" and sad["en"] == "😢 Sad"
+    assert set(sad) == set(form.languages)
 
 
 def test_export_skips_unconfirmed_and_pages_through_many(service: ConversationService,
