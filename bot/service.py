@@ -27,10 +27,12 @@ from flows.forms.schema import Form
 from flows.state import State
 from flows.texts import Texts
 from storage import repositories as repo
+from storage import turns
 from storage.crypto import AddressCipher
 from storage.db import Database
-from storage.models import OutboxMessage, Participant, Story
+from storage.models import OutboxMessage, Story
 from storage.pseudonyms import pseudonym
+from storage.turns import LoadedParticipant
 
 log = logging.getLogger(__name__)
 
@@ -110,44 +112,42 @@ class ConversationService:
         pid = self.participant_id(message.channel, message.user_id)
         now = self.clock()
         with self.db.transaction() as session:
-            if message.update_id is not None and not repo.claim_update(
+            if message.update_id is not None and not turns.claim_update(
                 session, message.channel, message.update_id, now
             ):
                 return None
-            participant = repo.lock_participant(
+            loaded = turns.lock_and_load(
                 session, pid, self._first_language(message.language_hint), now
             )
-            participant.last_inbound_at = now
-            row = repo.load_state(session, pid)
-            state = State.model_validate(row.data) if row else State(language=participant.language)
-            ctx = self._context(now, participant, message.language_hint)
+            state = (State.model_validate(loaded.state) if loaded.state
+                     else State(language=loaded.language))
+            ctx = self._context(now, loaded.about, message.language_hint)
             new_state, result = run_turn(state, message.event, ctx)
-            erased = self._apply(session, participant, message, result, now)
+            erased = self._apply(session, loaded, message, result, now)
             if not erased:
-                repo.save_state(session, row, pid, new_state.model_dump(mode="json"), now)
-            rows = repo.add_outbox(
-                session,
-                pid,
-                message.channel,
-                self.cipher.encrypt(message.address),
-                [o.as_dict() for o in result.outbox],
-                now,
-                ephemeral=erased,
+                turns.save_turn(session, loaded, new_state.model_dump(mode="json"), now)
+            payloads = [o.as_dict() for o in result.outbox]
+            ids = turns.queue_messages(
+                session, pid, message.channel, self.cipher.encrypt(message.address),
+                payloads, now, ephemeral=erased,
             )
-            return [self._queued(r, message.address) for r in rows]
+        return [
+            QueuedMessage(outbox_id, pid, message.channel, message.address, payload)
+            for outbox_id, payload in zip(ids, payloads, strict=True)
+        ]
 
     def _first_language(self, hint: str | None) -> str:
         code = (hint or "").split("-")[0].lower()
         return code if code in self.form.languages else self.form.default_language
 
-    def _context(self, now: datetime, participant: Participant, hint: str | None) -> Context:
+    def _context(self, now: datetime, about: dict[str, Any], hint: str | None) -> Context:
         c = self.collaborators
         return Context(
             form=self.form,
             texts=self.texts,
             now=now,
             new_id=self.new_id,
-            about=dict(participant.about or {}),
+            about=about,
             scrub=c.scrub,
             nlu=c.nlu,
             detect_language=c.detect_language,
@@ -158,12 +158,12 @@ class ConversationService:
     def _apply(
         self,
         session: Any,
-        participant: Participant,
+        loaded: LoadedParticipant,
         message: InboundMessage,
         result: TurnResult,
         now: datetime,
     ) -> bool:
-        pid = participant.id
+        pid = loaded.id
         for effect in result.effects:
             match effect:
                 case EraseParticipant():
@@ -176,11 +176,11 @@ class ConversationService:
                 case SaveAnswer(story_id=sid, question_id=qid, status=status, value=value):
                     repo.save_answer(session, sid, qid, status, value, now)
                 case SaveAbout(question_id=qid, status=status, value=value):
-                    repo.set_about(participant, qid, status, value)
+                    loaded.about[qid] = {"status": status, "value": value}
                 case RecordConsent(scope=scope, text_id=tid, text_version=ver, given=given):
                     repo.record_consent(session, pid, scope, tid, ver, given, now)
                 case SetLanguage(language=language):
-                    participant.language = language
+                    loaded.language = language
                 case ScheduleFollowUps():
                     repo.save_contact(
                         session, pid, message.channel, self.cipher.encrypt(message.address), now
