@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from flows.events import Choice
 
@@ -14,9 +14,14 @@ _SPACES = re.compile(r"\s+")
 _NUMBER_LIST = re.compile(r"^\s*\d{1,2}(\s*(,|en|and|\s)\s*\d{1,2})*\s*\.?\s*$")
 
 
+# Letters that NFKD does not fold but people type either way: Turkish dotless i, Polish
+# l with stroke, Arabic alef maqsura/ya and ta marbuta/ha, Ukrainian/Russian yo.
+_FOLD = str.maketrans({"ı": "i", "ł": "l", "ى": "ي", "ة": "ه", "ё": "е", "ß": "ss"})
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, no punctuation or emoji, repeated letters folded."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))
     no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = _EMOJI_OR_SYMBOL.sub(" ", no_marks).replace("_", " ")
     return _SPACES.sub(" ", _REPEATS.sub(r"\1", plain)).strip()
@@ -27,7 +32,8 @@ def symbols_of(text: str) -> str:
     return "".join(
         ch
         for ch in text
-        if not ch.isalnum() and not ch.isspace() and ch not in "\ufe0f\u200d.,!?"
+        # Variation selectors, joiners and direction marks are not symbols a person types.
+        if not ch.isalnum() and not ch.isspace() and ch not in "\ufe0f\u200d\u200e\u200f.,!?"
     )
 
 
@@ -67,7 +73,7 @@ def match_label(text: str, choices: Sequence[Choice]) -> Choice | None:
 
 
 def match_synonym(
-    text: str, choices: Sequence[Choice], synonyms: dict[str, Sequence[str]]
+    text: str, choices: Sequence[Choice], synonyms: Mapping[str, Sequence[str]]
 ) -> Choice | None:
     """The choice one of whose synonyms equals the text; `synonyms` maps choice id to words."""
     wanted = normalise(text)

@@ -234,7 +234,7 @@ def _finish_multi(turn: Turn) -> None:
         turn.say("multi_none")
         turn.ask()
         return
-    turn.answered(", ".join(c.label for c in picked))
+    turn.answered(turn.text("list_separator").join(c.label for c in picked))
     save_answer(turn, "answered", {"options": [c.id for c in picked]})
 
 

@@ -74,11 +74,25 @@ def content_problems(form: Form) -> Iterator[tuple[Loc, str]]:
         yield from _missing_languages(form, text, ("texts", key))
     for i, prompt in enumerate(form.prompts):
         yield from _missing_languages(form, prompt.text, ("prompts", i, "text"))
+        for lang, text in prompt.text.items():
+            # The prompt text is the list row's description on WhatsApp.
+            if len(text) > LIST_ROW_DESCRIPTION_MAX:
+                yield ("prompts", i, "text", lang), (
+                    f"{len(text)} characters; a WhatsApp list description shows at most "
+                    f"{LIST_ROW_DESCRIPTION_MAX}"
+                )
         option = Option(id=prompt.id, label=prompt.label, short=prompt.short)
         yield from _label_problems(form, option, ("prompts", i), LIST_ROW_TITLE_MAX)
     for section in ("questions", "about"):
         for i, question in enumerate(getattr(form, section)):
             yield from _question_problems(form, question, (section, i))
     for lang in form.languages:
-        if not load_catalogue(lang):
+        catalogue = load_catalogue(lang)
+        if not catalogue:
             yield ("languages",), f"no message catalogue for {lang} (flows/catalogue/{lang}.yaml)"
+        for key, label in (catalogue.get("choice") or {}).items():
+            if len(label) > BUTTON_TITLE_MAX and "{" not in label:
+                yield ("languages",), (
+                    f"catalogue {lang}.yaml choice.{key}: {len(label)} characters; "
+                    f"WhatsApp buttons show at most {BUTTON_TITLE_MAX}"
+                )

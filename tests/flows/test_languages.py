@@ -417,8 +417,8 @@ def test_arabic_catalogue_texts_start_right_to_left(texts: Texts) -> None:
     catalogue = load_catalogue("ar")
     problems = {}
     for key, _ in _flatten(catalogue):
-        if key.startswith(("choice.", "synonyms.")) or key == "language_name":
-            continue  # button labels and typed words, not messages
+        if key.startswith(("choice.", "synonyms.")) or key in ("language_name", "list_separator"):
+            continue  # button labels, typed words and separators, not messages
         filled = texts.get(key, "ar", label="✅ نعم", labels="✅ نعم", max=100, name="🌍 العربية")
         problems[key] = _rtl_problems(filled)
     assert {k: v for k, v in problems.items() if v} == {}
