@@ -9,7 +9,6 @@ and dropped.
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import resource
 import statistics

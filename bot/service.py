@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -212,7 +212,7 @@ class ConversationService:
         with self.db.transaction() as session:
             repo.mark_outbox(session, outbox_id, status, self.clock(), platform_message_id)
 
-    def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
+    def mark_sent(self, sent: Sequence[tuple[int, str | None]]) -> None:
         """Record that several outbox rows were sent (outbox id, platform message id)."""
         if sent:
             with self.db.transaction() as session:

@@ -56,27 +56,30 @@ class Column:
 
 
 def _question_columns(q: Question, section: str) -> list[Column]:
-    labels = {o.id: o.label for o in q.options}
-    base = {"question": q.id, "text": q.text}
     where = "about the resident" if section == "about" else "about the story"
+
+    def col(name: str, kind: str, text: str, options: dict[str, LocalText] | None = None
+            ) -> Column:
+        return Column(name, kind, text, question=q.id, text=q.text, options=options or {})
+
+    labels = {o.id: o.label for o in q.options}
     match q.type:
         case "single_choice":
-            cols = [Column(q.id, "category", f"Chosen option id ({where}).", options=labels, **base)]
+            cols = [col(q.id, "category", f"Chosen option id ({where}).", labels)]
         case "scale":
             scale = ", ".join(f"{o.id}={i / 4:g}" for i, o in enumerate(q.options))
-            cols = [Column(q.id, "number", f"Scale 0 to 1 ({scale}).", options=labels, **base)]
+            cols = [col(q.id, "number", f"Scale 0 to 1 ({scale}).", labels)]
         case "multi_choice":
-            cols = [Column(f"{q.id}.{o.id}", "binary", f"1 when '{o.id}' was picked, else 0.",
-                           options={o.id: o.label}, **base) for o in q.options]
+            cols = [col(f"{q.id}.{o.id}", "binary", f"1 when '{o.id}' was picked, else 0.",
+                        {o.id: o.label}) for o in q.options]
         case "triad":
-            cols = [Column(f"{q.id}.{c.id}", "proportion",
-                           "Share of this corner; the three corners sum to 1.",
-                           options={c.id: c.label}, **base) for c in q.corners]
+            cols = [col(f"{q.id}.{c.id}", "proportion",
+                        "Share of this corner; the three corners sum to 1.", {c.id: c.label})
+                    for c in q.corners]
         case _:
-            cols = [Column(q.id, "string", f"Free text ({where}), scrubbed.", **base)]
-    na = Column(f"{q.id}.na", "binary",
-                "1 when the resident chose 'rather not say', 0 when answered, empty when skipped.",
-                **base)
+            cols = [col(q.id, "string", f"Free text ({where}), scrubbed.")]
+    na = col(f"{q.id}.na", "binary",
+             "1 when the resident chose 'rather not say', 0 when answered, empty when skipped.")
     return [*cols, na]
 
 

@@ -16,7 +16,7 @@ _NUMBER_LIST = re.compile(r"^\s*\d{1,2}(\s*(,|en|and|\s)\s*\d{1,2})*\s*\.?\s*$")
 
 # Letters that NFKD does not fold but people type either way: Turkish dotless i, Polish
 # l with stroke, Arabic alef maqsura/ya and ta marbuta/ha, Ukrainian/Russian yo.
-_FOLD = str.maketrans({"ı": "i", "ł": "l", "ى": "ي", "ة": "ه", "ё": "е", "ß": "ss"})
+_FOLD = str.maketrans({"ı": "i", "ł": "l", "ى": "ي", "ة": "ه", "ё": "е", "ß": "ss"})  # noqa: RUF001
 
 
 def normalise(text: str) -> str:

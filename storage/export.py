@@ -56,8 +56,8 @@ def _answers(session: Session, story_ids: list[str]) -> dict[str, dict[str, tupl
     query = select(Answer.story_id, Answer.question_id, Answer.status, Answer.value).where(
         Answer.story_id.in_(story_ids)
     )
-    for story_id, question_id, status, value in session.execute(query):
-        found[story_id][question_id] = (status, value)
+    for row in session.execute(query):
+        found[row[0]][row[1]] = (row[2], row[3])
     return found
 
 
@@ -70,6 +70,11 @@ def iter_story_records(session: Session, since: datetime | None = None) -> Itera
             return
         answers = _answers(session, [row[1] for row in batch])
         for row in batch:
-            yield StoryRecord(*row[:11], answers=answers[row[1]], about=row[11] or {})
+            yield StoryRecord(
+                participant_id=row[0], story_id=row[1], collected_at=row[2], language=row[3],
+                detected_language=row[4], channel=row[5], form_id=row[6], form_version=row[7],
+                prompt=row[8], title=row[9], text=row[10], answers=answers[row[1]],
+                about=row[11] or {},
+            )
         after = batch[-1][1]
         session.expunge_all()

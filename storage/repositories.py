@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -180,7 +180,7 @@ def erase_participant(
         .execution_options(synchronize_session=False)
     )
     for model in (Story, ConsentRecord, ContactAddress, ConversationState, OutboxMessage):
-        column = model.participant_id  # type: ignore[attr-defined]
+        column = model.participant_id
         session.execute(delete(model).where(column == participant_id))
     session.execute(delete(Participant).where(Participant.id == participant_id))
     session.add(Erasure(participant_id=participant_id, erased_at=now, requested_by=requested_by))
@@ -261,7 +261,7 @@ def mark_outbox_sent(
         .where(OutboxMessage.id.in_(ids), OutboxMessage.ephemeral.is_(True))
         .execution_options(synchronize_session=False)
     )
-    table = OutboxMessage.__table__
+    table = cast(Table, OutboxMessage.__table__)
     # Core executemany: one statement for all rows, no ORM bookkeeping on the hot path.
     session.connection().execute(
         update(table)
@@ -287,8 +287,7 @@ def find_sent_message_id(
         .limit(50)
     )
     for message_id, payload in session.execute(query):
-        if payload.get("token") == token and payload.get("kind") == "message" and payload.get(
-            "choices"
-        ):
+        data: dict[str, Any] = payload
+        if data.get("token") == token and data.get("kind") == "message" and data.get("choices"):
             return str(message_id) if message_id else None
     return None

@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import ConversationState, OutboxMessage, Participant, ProcessedUpdate
 
-PARTICIPANTS = Participant.__table__
-STATES = ConversationState.__table__
-OUTBOX = OutboxMessage.__table__
-UPDATES = ProcessedUpdate.__table__
+PARTICIPANTS = cast(Table, Participant.__table__)
+STATES = cast(Table, ConversationState.__table__)
+OUTBOX = cast(Table, OutboxMessage.__table__)
+UPDATES = cast(Table, ProcessedUpdate.__table__)
 
 
 @dataclass(slots=True)
@@ -67,7 +67,8 @@ def lock_and_load(
     )
     if _is_postgres(session):
         lock = lock.with_for_update()
-    language, about = conn.execute(lock).one()
+    row = conn.execute(lock).one()
+    language, about = str(row[0]), row[1]
     # Read the state only once the lock is held: on PostgreSQL (read committed) a statement
     # sees what was committed before it started, so the state must be its own statement.
     state = conn.execute(

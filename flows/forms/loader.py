@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from flows.forms.schema import Form
 from flows.forms.rules import content_problems
+from flows.forms.schema import Form
 
 Location = tuple[str | int, ...]
 
@@ -84,8 +84,8 @@ def check_form_text(text: str, source: str = "<form>") -> tuple[Form | None, lis
             Problem(_dotted(e["loc"]), _line_of(root, e["loc"]), e["msg"]) for e in error.errors()
         ]
         return None, problems
-    problems = [Problem(_dotted(loc), _line_of(root, loc), msg) for loc, msg in content_problems(form)]
-    return form, problems
+    found = content_problems(form)
+    return form, [Problem(_dotted(loc), _line_of(root, loc), msg) for loc, msg in found]
 
 
 def load_form(path: Path) -> Form:

@@ -74,11 +74,11 @@ def content_problems(form: Form) -> Iterator[tuple[Loc, str]]:
         yield from _missing_languages(form, text, ("texts", key))
     for i, prompt in enumerate(form.prompts):
         yield from _missing_languages(form, prompt.text, ("prompts", i, "text"))
-        for lang, text in prompt.text.items():
+        for lang, line in prompt.text.items():
             # The prompt text is the list row's description on WhatsApp.
-            if len(text) > LIST_ROW_DESCRIPTION_MAX:
+            if len(line) > LIST_ROW_DESCRIPTION_MAX:
                 yield ("prompts", i, "text", lang), (
-                    f"{len(text)} characters; a WhatsApp list description shows at most "
+                    f"{len(line)} characters; a WhatsApp list description shows at most "
                     f"{LIST_ROW_DESCRIPTION_MAX}"
                 )
         option = Option(id=prompt.id, label=prompt.label, short=prompt.short)

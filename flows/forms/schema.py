@@ -48,7 +48,7 @@ class Question(Strict):
         if self.type in ("single_choice", "multi_choice") and len(self.options) < 2:
             raise ValueError(f"a {self.type} question needs at least two options")
         if self.type == "scale" and len(self.options) != 5:
-            raise ValueError("a scale question has exactly five options, from one pole to the other")
+            raise ValueError("a scale question has exactly five options, from pole to pole")
         if self.type == "triad":
             if len(self.corners) != 3:
                 raise ValueError("a triad question has exactly three corners")
