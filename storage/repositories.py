@@ -287,7 +287,7 @@ def find_sent_message_id(
         .limit(50)
     )
     for message_id, payload in session.execute(query):
-        data: dict[str, Any] = payload
+        data = cast(dict[str, Any], payload)
         if data.get("token") == token and data.get("kind") == "message" and data.get("choices"):
             return str(message_id) if message_id else None
     return None
