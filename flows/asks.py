@@ -153,6 +153,15 @@ def _simple_ask(ctx: Context, state: State) -> Ask:
         case "stopped":
             new = system_choice(ctx, lang, "yes", "new_story")
             return Ask(t.get("stopped", lang), (new,), "_stopped")
+        case "checkin":
+            choices = (
+                *(system_choice(ctx, lang, "option", key) for key in ("better", "same", "worse")),
+                system_choice(ctx, lang, "decline"),
+                system_choice(ctx, lang, "no", "stop_checkins"),
+            )
+            return Ask(t.get("checkin_question", lang), choices, "_checkin")
+        case "checkin_story":
+            return Ask(t.get("checkin_story_question", lang), _yes_no(ctx, lang), "_checkin_story")
         case "erase":
             return Ask(t.get("erase_question", lang),
                        _yes_no(ctx, lang, "erase_yes", "erase_no"), "_erase")

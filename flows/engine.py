@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flows.asks import Ask
 from flows.context import Context
+from flows.checkins import on_checkin_due
 from flows.events import (
+    CheckInIn,
     ChoiceIn,
     ChoiceRole,
     CommandIn,
@@ -57,13 +59,15 @@ def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnRes
             _on_opened(turn)
         case CommandIn(name=name, payload=payload):
             run_command(turn, name, payload)
-        case MediaIn():
-            turn.say("media_not_supported")
+        case MediaIn(kind=kind):
+            turn.say("edited_not_read" if kind == "edited" else "media_not_supported")
             reask(turn)
         case ChoiceIn(choice_id=choice_id, token=token):
             _on_choice(turn, choice_id, token)
         case TextIn(text=text):
             _on_text(turn, text)
+        case CheckInIn():
+            on_checkin_due(turn, event)
     return turn.state, turn.result
 
 

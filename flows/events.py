@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 MediaKind = Literal[
-    "voice", "audio", "photo", "video", "document", "sticker", "location", "contact", "other"
+    "voice", "audio", "photo", "video", "document", "sticker", "location", "contact", "edited",
+    "other",
 ]
 
 
@@ -45,7 +46,16 @@ class OpenedIn:
     """The resident opened the chat (the terminal starting, for example)."""
 
 
-Inbound = TextIn | ChoiceIn | CommandIn | MediaIn | OpenedIn
+@dataclass(frozen=True, slots=True)
+class CheckInIn:
+    """A follow-up is due: ask how it is going now with the story told earlier."""
+
+    checkin_id: str
+    story_id: str
+    story_title: str | None = None
+
+
+Inbound = TextIn | ChoiceIn | CommandIn | MediaIn | OpenedIn | CheckInIn
 
 ChoiceRole = Literal[
     "option", "yes", "no", "more", "skip", "decline", "done", "command", "language"
@@ -176,6 +186,26 @@ class ScheduleFollowUps:
 
 
 @dataclass(frozen=True, slots=True)
+class SaveCheckInAnswer:
+    """Store how it is going now: better, same, worse or declined."""
+
+    checkin_id: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class StopCheckIns:
+    """The resident wants no more follow-ups: cancel them and forget the contact address."""
+
+
+@dataclass(frozen=True, slots=True)
+class PostponeCheckIn:
+    """The resident is in the middle of something; ask again later."""
+
+    checkin_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class EraseParticipant:
     """Remove every row of this participant."""
 
@@ -188,6 +218,9 @@ Effect = (
     | SaveAbout
     | SetLanguage
     | ScheduleFollowUps
+    | SaveCheckInAnswer
+    | StopCheckIns
+    | PostponeCheckIn
     | EraseParticipant
 )
 

@@ -26,6 +26,8 @@ Step = Literal[
     "language",
     "erase",
     "language_offer",
+    "checkin",
+    "checkin_story",
 ]
 
 
@@ -37,6 +39,15 @@ class Draft(BaseModel):
     story_id: str | None = None
     detected_language: str | None = None
     detected_probability: float | None = None
+    parent_story_id: str | None = None
+
+
+class CheckInRef(BaseModel):
+    """The follow-up being answered, and the story it is about."""
+
+    checkin_id: str
+    story_id: str
+    story_title: str | None = None
 
 
 class Resume(BaseModel):
@@ -61,3 +72,4 @@ class State(BaseModel):
     offered_language: str | None = None
     start_payload: str | None = None
     stories_told: int = 0
+    checkin: CheckInRef | None = None

@@ -15,6 +15,7 @@ from flows.events import (
     ScheduleFollowUps,
     SetLanguage,
 )
+from flows.checkins import on_checkin_answer, on_checkin_story
 from flows.state import Draft, State
 from flows.turn import Turn
 
@@ -116,6 +117,7 @@ def _save_story(turn: Turn) -> None:
             detected_language=draft.detected_language,
             detected_probability=draft.detected_probability,
             start_payload=turn.state.start_payload,
+            parent_story_id=draft.parent_story_id,
         )
     )
     draft.story_id = story_id
@@ -314,6 +316,8 @@ def _on_stopped(turn: Turn, choice: Choice) -> None:
 
 
 _HANDLERS = {
+    "checkin": on_checkin_answer,
+    "checkin_story": on_checkin_story,
     "consent": _on_consent,
     "declined": _on_consent,
     "new": _on_consent,

@@ -21,7 +21,9 @@ REQUIRED_TEXTS = (
     "prompt_question", "story_start", "story_more", "story_empty", "story_words",
     "story_full", "confirm_intro", "confirm_question", "story_retell", "story_withdrawn",
     "title_question", "title_too_long", "questions_intro", "about_intro",
-    "follow_up_question", "thanks", "another_question", "goodbye",
+    "follow_up_question", "thanks", "another_question", "goodbye", "checkin_intro",
+    "checkin_intro_title", "checkin_question", "checkin_story_question", "checkin_story_start",
+    "checkin_thanks", "checkin_stopped",
 )
 
 
