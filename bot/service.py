@@ -6,28 +6,33 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from flows.context import Context, IntentParserLike, LanguageDetector
 from flows.engine import run_turn
 from flows.events import (
     EraseParticipant,
     Inbound,
+    PostponeCheckIn,
     RecordConsent,
     SaveAbout,
     SaveAnswer,
+    SaveCheckInAnswer,
     SaveStory,
     SaveTitle,
     ScheduleFollowUps,
     SetLanguage,
+    StopCheckIns,
     TurnResult,
 )
 from flows.forms.schema import Form
 from flows.state import State
 from flows.texts import Texts
+from storage import checkins, turns
 from storage import repositories as repo
-from storage import turns
 from storage.crypto import AddressCipher
 from storage.db import Database
 from storage.models import OutboxMessage, Story
@@ -35,6 +40,8 @@ from storage.pseudonyms import pseudonym
 from storage.turns import LoadedParticipant
 
 log = logging.getLogger(__name__)
+# A resident busy with a story is asked about the earlier one a little later.
+POSTPONE = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -109,28 +116,40 @@ class ConversationService:
 
     def handle(self, message: InboundMessage) -> list[QueuedMessage] | None:
         """Run one turn in one transaction; None when the update was seen before."""
-        pid = self.participant_id(message.channel, message.user_id)
         now = self.clock()
         with self.db.transaction() as session:
             if message.update_id is not None and not turns.claim_update(
                 session, message.channel, message.update_id, now
             ):
                 return None
-            loaded = turns.lock_and_load(
-                session, pid, self._first_language(message.language_hint), now
-            )
-            state = (State.model_validate(loaded.state) if loaded.state
-                     else State(language=loaded.language))
-            ctx = self._context(now, loaded.about, message.language_hint)
-            new_state, result = run_turn(state, message.event, ctx)
-            erased = self._apply(session, loaded, message, result, now)
-            if not erased:
-                turns.save_turn(session, loaded, new_state.model_dump(mode="json"), now)
-            payloads = [o.as_dict() for o in result.outbox]
-            ids = turns.queue_messages(
-                session, pid, message.channel, self.cipher.encrypt(message.address),
-                payloads, now, ephemeral=erased,
-            )
+            pid = self.participant_id(message.channel, message.user_id)
+            return self.run_turn(session, pid, message, now)
+
+    def run_turn(
+        self,
+        session: Session,
+        pid: str,
+        message: InboundMessage,
+        now: datetime,
+        checkin_id: str | None = None,
+    ) -> list[QueuedMessage]:
+        """One turn inside the caller's transaction: lock, run the engine, store, queue."""
+        loaded = turns.lock_and_load(
+            session, pid, self._first_language(message.language_hint), now
+        )
+        state = (State.model_validate(loaded.state) if loaded.state
+                 else State(language=loaded.language))
+        ctx = self._context(now, loaded.about, message.language_hint)
+        new_state, result = run_turn(state, message.event, ctx)
+        erased = self._apply(session, loaded, message, result, now)
+        if not erased:
+            turns.save_turn(session, loaded, new_state.model_dump(mode="json"), now,
+                            inbound=checkin_id is None)
+        payloads = [o.as_dict() for o in result.outbox]
+        ids = turns.queue_messages(
+            session, pid, message.channel, self.cipher.encrypt(message.address),
+            payloads, now, ephemeral=erased, checkin_id=checkin_id,
+        )
         return [
             QueuedMessage(outbox_id, pid, message.channel, message.address, payload)
             for outbox_id, payload in zip(ids, payloads, strict=True)
@@ -181,10 +200,17 @@ class ConversationService:
                     repo.record_consent(session, pid, scope, tid, ver, given, now)
                 case SetLanguage(language=language):
                     loaded.language = language
-                case ScheduleFollowUps():
+                case ScheduleFollowUps(story_id=story_id, days=days):
                     repo.save_contact(
                         session, pid, message.channel, self.cipher.encrypt(message.address), now
                     )
+                    checkins.schedule(session, pid, story_id, message.channel, days, now)
+                case SaveCheckInAnswer(checkin_id=checkin_id, answer=value):
+                    checkins.answer(session, checkin_id, value, now)
+                case StopCheckIns():
+                    checkins.stop_for_participant(session, pid)
+                case PostponeCheckIn(checkin_id=checkin_id):
+                    checkins.postpone(session, checkin_id, now + POSTPONE)
         return False
 
     def _story(self, effect: SaveStory, pid: str, channel: str, now: datetime) -> Story:

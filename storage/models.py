@@ -127,6 +127,7 @@ class OutboxMessage(Base):
     address: Mapped[bytes] = mapped_column(LargeBinary)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     ephemeral: Mapped[bool] = mapped_column(Boolean, default=False)
+    checkin_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     platform_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
@@ -157,3 +158,25 @@ class Erasure(Base):
     participant_id: Mapped[str] = mapped_column(PSEUDONYM, index=True)
     erased_at: Mapped[datetime] = mapped_column(UtcDateTime)
     requested_by: Mapped[str] = mapped_column(String(16))
+
+
+class CheckIn(Base):
+    """A follow-up due at a time: ask how it is going now with a story."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_status_due_at", "status", "due_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(
+        ForeignKey(PARTICIPANT_FK, ondelete="CASCADE"), index=True
+    )
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    sequence: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answer: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -11,8 +11,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage import checkins
 from storage.models import (
     Answer,
+    CheckIn,
     ConsentRecord,
     ContactAddress,
     ConversationState,
@@ -179,6 +181,7 @@ def erase_participant(
         .values(parent_story_id=None)
         .execution_options(synchronize_session=False)
     )
+    session.execute(delete(CheckIn).where(CheckIn.participant_id == participant_id))
     for model in (Story, ConsentRecord, ContactAddress, ConversationState, OutboxMessage):
         column = model.participant_id
         session.execute(delete(model).where(column == participant_id))
@@ -256,6 +259,7 @@ def mark_outbox_sent(
         # so it need not wait for the disk: commits stay cheap on the hot path.
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     ids = [outbox_id for outbox_id, _ in sent]
+    checkins.mark_sent_for_outbox(session, ids, now)
     session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), OutboxMessage.ephemeral.is_(True))

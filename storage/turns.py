@@ -85,14 +85,15 @@ def save_turn(
     loaded: LoadedParticipant,
     state: dict[str, Any],
     now: datetime,
+    inbound: bool = True,
 ) -> None:
-    """Write the participant's language, about-you answers, last contact and state."""
+    """Write the participant's language, about-you answers, last contact and state;
+    `inbound` is False for turns the service starts itself (a check-in)."""
     conn = session.connection()
-    conn.execute(
-        update(PARTICIPANTS)
-        .where(PARTICIPANTS.c.id == loaded.id)
-        .values(language=loaded.language, about=loaded.about, last_inbound_at=now)
-    )
+    values: dict[str, Any] = {"language": loaded.language, "about": loaded.about}
+    if inbound:
+        values["last_inbound_at"] = now
+    conn.execute(update(PARTICIPANTS).where(PARTICIPANTS.c.id == loaded.id).values(**values))
     if loaded.state is None:
         conn.execute(insert(STATES).values(participant_id=loaded.id, data=state, version=1,
                                            updated_at=now))
@@ -112,6 +113,7 @@ def queue_messages(
     payloads: Sequence[dict[str, Any]],
     now: datetime,
     ephemeral: bool = False,
+    checkin_id: str | None = None,
 ) -> list[int]:
     """Queue messages to send after commit; returns their outbox ids in order."""
     if not payloads:
@@ -119,7 +121,7 @@ def queue_messages(
     rows = [
         {"participant_id": participant_id, "channel": channel, "address": address,
          "payload": payload, "ephemeral": ephemeral, "status": "pending", "attempts": 0,
-         "created_at": now}
+         "created_at": now, "checkin_id": checkin_id}
         for payload in payloads
     ]
     result = session.connection().execute(

@@ -1,0 +1,104 @@
+"""What WhatsApp reports back about sent messages, and the 24-hour window. Flush, never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import ContactAddress, ConversationState, OutboxMessage, Participant
+
+Delivery = Literal["sent", "delivered", "read", "played"]
+FailureOutcome = Literal["failed", "unreachable", "pending"]
+
+# Statuses only move forward: a late "delivered" must not undo "read" (webhooks come in any order).
+DELIVERY_RANK: dict[str, int] = {
+    "pending": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SentRow:
+    """The outbox row a status is about: enough to act on it after the transaction."""
+
+    outbox_id: int
+    participant_id: str
+    address: bytes
+    language: str | None
+    status: str
+
+
+def find_sent_row(session: Session, channel: str, platform_message_id: str) -> OutboxMessage | None:
+    """The outbox row that was sent as this platform message, if it is still kept."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.channel == channel,
+        OutboxMessage.platform_message_id == platform_message_id,
+    )
+    return session.scalars(query.limit(1)).first()
+
+
+def record_delivery(session: Session, row: OutboxMessage, status: Delivery) -> bool:
+    """Move a sent row forward (sent → delivered → read); False when it is already further."""
+    if row.status not in DELIVERY_RANK or DELIVERY_RANK[row.status] >= DELIVERY_RANK[status]:
+        return False
+    row.status = status
+    session.flush()
+    return True
+
+
+def record_failure(session: Session, row: OutboxMessage, outcome: FailureOutcome) -> None:
+    """A message the platform could not deliver: failed, unreachable, or pending to try again."""
+    row.status = outcome
+    if outcome == "pending":
+        row.platform_message_id = None
+        row.sent_at = None
+    session.flush()
+
+
+def mark_contact_unreachable(session: Session, participant_id: str, channel: str) -> None:
+    """Stop planning messages to an address the platform says cannot receive them."""
+    session.execute(
+        update(ContactAddress)
+        .where(ContactAddress.participant_id == participant_id, ContactAddress.channel == channel)
+        .values(reachable=False)
+    )
+
+
+def last_inbound_at(session: Session, participant_id: str) -> datetime | None:
+    """When the participant last wrote to us (None for an unknown participant)."""
+    query = select(Participant.last_inbound_at).where(Participant.id == participant_id)
+    value: datetime | None = session.scalars(query).first()
+    return value
+
+
+def participant_language(session: Session, participant_id: str) -> str | None:
+    """The participant's language, for a template in the right language."""
+    query = select(Participant.language).where(Participant.id == participant_id)
+    value: str | None = session.scalars(query).first()
+    return value
+
+
+def pending_step(session: Session, participant_id: str) -> str | None:
+    """The step the participant's conversation waits at (`checkin`, `question`, ...), if any."""
+    query = select(ConversationState.data).where(
+        ConversationState.participant_id == participant_id
+    )
+    data = session.scalars(query).first()
+    step = data.get("step") if isinstance(data, dict) else None
+    return step if isinstance(step, str) else None
+
+
+def sent_row(row: OutboxMessage) -> SentRow:
+    """A detached summary of an outbox row."""
+    payload: dict[str, Any] = row.payload or {}
+    language = payload.get("language")
+    return SentRow(
+        outbox_id=row.id,
+        participant_id=row.participant_id,
+        address=row.address,
+        language=language if isinstance(language, str) else None,
+        status=row.status,
+    )
