@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     whatsapp_business_account_id: str | None = None
     whatsapp_api_url: str = "https://graph.facebook.com"
 
+    timezone: str = "Europe/Amsterdam"
+    checkin_hours_start: int = Field(default=9, ge=0, le=23)
+    checkin_hours_end: int = Field(default=20, ge=1, le=24)
+    checkin_max_age_days: int = Field(default=7, ge=1)
+    checkin_tick_seconds: float = Field(default=30, gt=0)
+    checkin_batch: int = Field(default=200, ge=1)
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
 

@@ -154,12 +154,18 @@ def _simple_ask(ctx: Context, state: State) -> Ask:
             new = system_choice(ctx, lang, "yes", "new_story")
             return Ask(t.get("stopped", lang), (new,), "_stopped")
         case "checkin":
-            choices = (
-                *(system_choice(ctx, lang, "option", key) for key in ("better", "same", "worse")),
-                system_choice(ctx, lang, "decline"),
-                system_choice(ctx, lang, "no", "stop_checkins"),
+            outcomes = tuple(
+                system_choice(ctx, lang, "option", key) for key in ("better", "same", "worse")
             )
-            return Ask(t.get("checkin_question", lang), choices, "_checkin")
+            stop = (system_choice(ctx, lang, "decline"),
+                    system_choice(ctx, lang, "no", "stop_checkins"))
+            # One message: a follow-up may be the first message in weeks, and platforms
+            # limit how many messages a chat gets per second.
+            title = state.checkin.story_title if state.checkin else None
+            intro = (t.get("checkin_intro_title", lang, title=title) if title
+                     else t.get("checkin_intro", lang))
+            question = t.get("checkin_question", lang)
+            return Ask(f"{intro}\n{question}", outcomes + stop, "_checkin")
         case "checkin_story":
             return Ask(t.get("checkin_story_question", lang), _yes_no(ctx, lang), "_checkin_story")
         case "erase":

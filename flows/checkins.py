@@ -29,10 +29,6 @@ def on_checkin_due(turn: Turn, event: CheckInIn) -> None:
         checkin_id=event.checkin_id, story_id=event.story_id, story_title=event.story_title
     )
     turn.state.draft = None
-    if event.story_title:
-        turn.say("checkin_intro_title", title=event.story_title)
-    else:
-        turn.say("checkin_intro")
     turn.enter("checkin")
     turn.ask()
 

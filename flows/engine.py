@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flows.asks import Ask
-from flows.context import Context
 from flows.checkins import on_checkin_due
+from flows.context import Context
 from flows.events import (
     CheckInIn,
     ChoiceIn,

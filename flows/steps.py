@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.checkins import on_checkin_answer, on_checkin_story
 from flows.events import (
     AnswerStatus,
     Choice,
@@ -15,7 +16,6 @@ from flows.events import (
     ScheduleFollowUps,
     SetLanguage,
 )
-from flows.checkins import on_checkin_answer, on_checkin_story
 from flows.state import Draft, State
 from flows.turn import Turn
 

@@ -243,6 +243,11 @@ def mark_outbox(
     if status == "sent" and row.ephemeral:
         session.delete(row)
         return
+    if status == "unreachable":
+        # Blocked or unknown: no check-in is tried again and the address is forgotten.
+        checkins.mark_unreachable(session, row.participant_id, row.channel)
+    elif status == "sent" and row.checkin_id:
+        checkins.mark_sent_for_outbox(session, [row.id], now)
     row.status = status
     row.attempts += 1
     if status == "sent":

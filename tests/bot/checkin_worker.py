@@ -1,0 +1,50 @@
+"""A scheduler process for the exactly-once test: drains due check-ins, logs what it sent.
+
+python -m tests.bot.checkin_worker DATABASE_URL KEY OUT_FILE NOW_ISO
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import datetime
+
+from bot.checkins import CheckInDispatcher, CheckInPolicy
+from bot.outbox import SendResult
+from bot.runtime import build_texts
+from bot.service import ConversationService, QueuedMessage
+from bot.settings import Settings
+from flows.forms.loader import load_form
+from storage.crypto import AddressCipher
+from storage.db import Database
+from tests.conftest import DEFAULT_FORM, TEST_SECRET
+
+
+class FileSender:
+    """Appends one line per sent message; O_APPEND keeps lines of two processes whole."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+
+    async def send(self, item: QueuedMessage) -> SendResult:
+        os.write(self.fd, f"{os.getpid()} {item.address}\n".encode())
+        await asyncio.sleep(0.001)
+        return SendResult("sent", None)
+
+
+def main() -> None:
+    url, key, out, now_iso = sys.argv[1:5]
+    now = datetime.fromisoformat(now_iso)
+    form = load_form(DEFAULT_FORM)
+    db = Database(url)
+    service = ConversationService(db, form, build_texts(Settings(), form), TEST_SECRET,
+                                  AddressCipher([key]), clock=lambda: now)
+    dispatcher = CheckInDispatcher(service, {"telegram": FileSender(out)},
+                                   CheckInPolicy(batch=7), clock=lambda: now)
+    asyncio.run(dispatcher.drain())
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()
