@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.service import Collaborators, ConversationService
@@ -10,9 +11,13 @@ from bot.settings import Settings
 from flows.forms.loader import load_form
 from flows.forms.schema import Form
 from flows.texts import Texts
+from nlu.factory import build_intent_parser
+from nlu.language import detect_language
+from nlu.safety import mentions_danger
 from storage.crypto import AddressCipher
 from storage.db import Database
 from storage.migrate import ensure_sqlite_directory
+from storage.scrub import scrub_story_text, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +42,22 @@ def build_texts(settings: Settings, form: Form) -> Texts:
     )
 
 
-def build_collaborators(settings: Settings) -> Collaborators:
-    """Scrubbing, NLU, language detection and the safety lexicon."""
-    return Collaborators()
+def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collaborators:
+    """Scrubbing, NLU (Rasa when configured, else the embedded matcher), language detection
+    and the safety lexicon."""
+    supported = tuple(languages)
+
+    def detect(text: str, hint: str | None) -> tuple[str, float] | None:
+        guess = detect_language(text, hint, supported)
+        return (guess.language, guess.probability) if guess else None
+
+    warm_up()
+    return Collaborators(
+        scrub=scrub_story_text,
+        nlu=build_intent_parser(settings.rasa_url, settings.rasa_timeout),
+        detect_language=detect,
+        mentions_danger=mentions_danger,
+    )
 
 
 def build_runtime(settings: Settings, collaborators: Collaborators | None = None) -> Runtime:
@@ -51,6 +69,7 @@ def build_runtime(settings: Settings, collaborators: Collaborators | None = None
     secret = settings.secret_key.get_secret_value()
     cipher = AddressCipher.from_settings(settings.encryption_keys.get_secret_value(), secret)
     service = ConversationService(
-        db, form, texts, secret, cipher, collaborators or build_collaborators(settings)
+        db, form, texts, secret, cipher,
+        collaborators or build_collaborators(settings, form.languages),
     )
     return Runtime(settings, db, form, texts, cipher, service)

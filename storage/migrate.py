@@ -31,6 +31,22 @@ def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
+def is_current(database_url: str) -> bool:
+    """Whether the database schema is at the newest migration."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from storage.db import create_db_engine
+
+    heads = set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads()) == heads
+    finally:
+        engine.dispose()
+
+
 def ensure_sqlite_directory(database_url: str) -> None:
     """Create the folder of a SQLite file, such as var/."""
     prefix = "sqlite:///"

@@ -11,6 +11,7 @@ from rich.console import Console
 from bot.runtime import Runtime, build_runtime
 from bot.settings import InsecureSettings, Settings
 from flows.forms.loader import FormError
+from storage.migrate import ensure_sqlite_directory, is_current
 
 err = Console(stderr=True)
 
@@ -35,7 +36,11 @@ def load_settings() -> Settings:
 
 
 def runtime_or_exit(settings: Settings) -> Runtime:
-    """The runtime; a broken form stops the bot with every problem listed."""
+    """The runtime; a broken form or an old schema stops the bot with what to do."""
+    ensure_sqlite_directory(settings.database_url)
+    if not is_current(settings.database_url):
+        fail("the database schema is not up to date: run `vertelpunt db upgrade` first",
+             EXIT_CONFIG)
     try:
         return build_runtime(settings)
     except FormError as error:
