@@ -10,7 +10,7 @@ from rich.console import Console
 
 from bot.runtime import Runtime, build_runtime
 from bot.settings import InsecureSettings, Settings
-from flows.forms.loader import FormError
+from flows.forms.loader import FormError, load_form
 from storage.migrate import ensure_sqlite_directory, is_current
 
 err = Console(stderr=True)
@@ -37,6 +37,10 @@ def load_settings() -> Settings:
 
 def runtime_or_exit(settings: Settings) -> Runtime:
     """The runtime; a broken form or an old schema stops the bot with what to do."""
+    try:
+        load_form(settings.form)
+    except FormError as error:
+        fail(f"the form cannot be used:\n{error}", EXIT_FORM)
     ensure_sqlite_directory(settings.database_url)
     if not is_current(settings.database_url):
         fail("the database schema is not up to date: run `vertelpunt db upgrade` first",
