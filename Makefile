@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The Rasa NLU service (make nlu, make nlu-serve); included after the first target.
+include nlu/nlu.mk
+
 var:
 	mkdir -p var
 
@@ -27,7 +30,7 @@ serve: $(STAMP) var
 	$(BIN)/vertelpunt db upgrade
 	$(BIN)/vertelpunt serve
 
-test: $(STAMP)
+test: $(STAMP) nlu
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

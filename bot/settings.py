@@ -14,7 +14,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 class InsecureSettings(Exception):
-    """The service would run in production with a default or weak secret."""
+    """The service would run outside development with a default or weak secret."""
 
 
 class Settings(BaseSettings):
@@ -55,12 +55,17 @@ class Settings(BaseSettings):
     checkin_tick_seconds: float = Field(default=30, gt=0)
     checkin_batch: int = Field(default=200, ge=1)
 
+    retention_contact_days: int = Field(default=90, ge=0)
+    retention_draft_days: int = Field(default=7, ge=0)
+    retention_sent_messages_days: int = Field(default=7, ge=0)
+    retention_update_ids_days: int = Field(default=30, ge=1)
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:
-        if self.environment == "production":
+        if self.environment != "development":
             secret = self.secret_key.get_secret_value()
             if secret == DEFAULT_SECRET or len(secret) < 32:
                 raise InsecureSettings(

@@ -52,4 +52,6 @@ class Context:
     detect_language: LanguageDetector | None = None
     mentions_danger: Callable[[str], bool] = _never
     platform_language: str | None = None
-    intent_threshold: float = 0.8
+    # Confidence needed to read a reply as yes/no/skip, and (higher) as a command in words.
+    intent_threshold: float = 0.5
+    command_threshold: float = 0.75

@@ -193,7 +193,7 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
         on_answer(turn, choice)
         return True
     command = INTENT_COMMANDS.get(result.intent)
-    if command is not None:
+    if command is not None and result.confidence >= turn.ctx.command_threshold:
         run_command(turn, command)
         return True
     return False

@@ -99,6 +99,7 @@ def to_rasa_yaml(examples: Iterable[Example]) -> str:
         lines += [f"    - {text}" for text in texts]
     return "\n".join(lines) + "\n"
 
+
 def write_train_split(out: Path, data_dir: Path = DATA_DIR) -> int:
     """Write the training part of the split as Rasa YAML; returns the number of examples."""
     train = split_examples(load_examples(data_dir)).train

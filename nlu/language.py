@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from langdetect import DetectorFactory, detect_langs
-from langdetect.lang_detect_exception import LangDetectException
+# langdetect ships no type information; its three names are used as documented.
+from langdetect import DetectorFactory, detect_langs  # type: ignore[import-untyped]
+from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
 
 # langdetect samples randomly; a fixed seed makes the same text give the same answer.
 DetectorFactory.seed = 0
@@ -18,6 +19,8 @@ CONFIDENT: Final = 0.80
 """Probability at which the detector's best guess is taken without a hint."""
 HINT_FLOOR: Final = 0.20
 """Probability at which the hinted language, if among the candidates, is preferred."""
+_TAKEN_FOR: Final = {"af": "nl"}
+"""langdetect often calls informal Dutch Afrikaans; no resident group writes Afrikaans."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +37,14 @@ def _candidates(text: str) -> list[tuple[str, float]]:
         found = detect_langs(text)
     except LangDetectException:
         return []
-    return [(str(guess.lang), float(guess.prob)) for guess in found]
+    merged: dict[str, float] = {}
+    for guess in found:
+        code = _TAKEN_FOR.get(str(guess.lang), str(guess.lang))
+        merged[code] = merged.get(code, 0.0) + float(guess.prob)
+    return sorted(merged.items(), key=lambda item: -item[1])
 
 
-def detect_language(
-    text: str, hint: str | None, supported: Sequence[str]
-) -> LanguageGuess | None:
+def detect_language(text: str, hint: str | None, supported: Sequence[str]) -> LanguageGuess | None:
     """Return the supported language of `text`, or None when it is too short or unclear."""
     letters = sum(char.isalpha() for char in text)
     if len(text.strip()) < MIN_CHARS or letters < MIN_CHARS // 2:

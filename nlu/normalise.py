@@ -1,5 +1,7 @@
 """Text normalisation shared by the embedded matcher and the safety lexicon."""
 
+# ruff: noqa: RUF001  # multilingual texts use Turkish, Cyrillic and Arabic letters on purpose
+
 from __future__ import annotations
 
 import re
@@ -26,6 +28,8 @@ _FOLD: Final = str.maketrans(
 )
 _REPEATS: Final = re.compile(r"(.)\1+")
 _SKIN_TONES: Final = range(0x1F3FB, 0x1F400)
+_QUESTION_MARKS: Final = ("?", "؟", "¿", "？")
+"""A reply of only question marks asks for help, so it survives normalisation."""
 
 
 def _map_char(char: str) -> str:
@@ -45,7 +49,6 @@ def normalise_text(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_FOLD)
     mapped = "".join(_map_char(char) for char in decomposed)
     collapsed = _REPEATS.sub(r"\1", " ".join(mapped.split()))
-    if not collapsed and "?" in text:
+    if not collapsed and any(mark in text for mark in _QUESTION_MARKS):
         return "?"
     return collapsed
-

@@ -18,7 +18,7 @@ from nlu.normalise import normalise_text
 
 LEXICON_PATH: Final = Path(__file__).resolve().parent / "data" / "safety.yml"
 _GAP: Final = ".."
-_GAP_PATTERN: Final = r"(?:\S+ ){0,3}"
+_GAP_PATTERN: Final = r"(?:\S+ ){0,4}"
 
 
 class DangerCategory(StrEnum):

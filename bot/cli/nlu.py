@@ -74,8 +74,10 @@ def _print_report(title: str, report: EvalReport, show_misses: bool) -> None:
     if show_misses:
         for miss in report.misses:
             example = miss.example
-            typer.echo(f"  miss [{example.language}] {example.text!r}: {example.intent} -> "
-                       f"{miss.predicted}")
+            typer.echo(
+                f"  miss [{example.language}] {example.text!r}: {example.intent} -> "
+                f"{miss.predicted}"
+            )
 
 
 def _columns(values: Mapping[str, float]) -> str:
