@@ -29,7 +29,15 @@ def export_row(form: Form, record: StoryRecord) -> dict[str, Any]:
         "prompt": record.prompt or "",
         "title": record.title or "",
         "text": record.text,
+        "parent_story_id": record.parent_story_id or "",
     }
+    for outcome in record.checkins:
+        prefix = f"checkin{outcome.sequence}."
+        row[prefix + "status"] = outcome.status
+        row[prefix + "due"] = outcome.due_at.isoformat()
+        row[prefix + "sent"] = outcome.sent_at.isoformat() if outcome.sent_at else ""
+        row[prefix + "answered_at"] = outcome.answered_at.isoformat() if outcome.answered_at else ""
+        row[prefix + "answer"] = outcome.answer or ""
     for q in form.questions:
         status, value = record.answers.get(q.id, ("", None))
         row.update(answer_values(q, status, value))

@@ -29,6 +29,15 @@ STORY_COLUMNS: list[tuple[str, str, str]] = [
     ("prompt", "string", "Id of the prompting question the resident chose; empty when skipped."),
     ("title", "string", "Title the resident gave, scrubbed; empty when skipped."),
     ("text", "string", "The story, scrubbed of names, addresses and numbers."),
+    ("parent_story_id", "string",
+     "For a story told at a check-in: the story it follows up on; else empty."),
+]
+CHECKIN_FIELDS: list[tuple[str, str, str]] = [
+    ("status", "category", "scheduled, queued, sent, answered, expired, unreachable, cancelled."),
+    ("due", "datetime", "When the check-in was due (UTC)."),
+    ("sent", "datetime", "When it was sent (UTC); empty when not (yet) sent."),
+    ("answered_at", "datetime", "When the resident answered (UTC)."),
+    ("answer", "category", "How it is going now: better, same, worse, declined."),
 ]
 
 
@@ -90,6 +99,11 @@ def columns(form: Form) -> list[Column]:
         cols.extend(_question_columns(q, "story"))
     for q in form.about:
         cols.extend(_question_columns(q, "about"))
+    for number, days in enumerate(form.follow_up.days, start=1):
+        cols.extend(
+            Column(f"checkin{number}.{name}", kind, f"Check-in {number} ({days} days): {text}")
+            for name, kind, text in CHECKIN_FIELDS
+        )
     return cols
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Answer, Participant, Story
+from storage.models import Answer, CheckIn, Participant, Story
 
 BATCH = 2000
 
@@ -32,6 +32,20 @@ class StoryRecord:
     text: str
     answers: dict[str, tuple[str, Any]]
     about: dict[str, Any]
+    parent_story_id: str | None = None
+    checkins: tuple[CheckInOutcome, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInOutcome:
+    """What became of one follow-up of a story."""
+
+    sequence: int
+    status: str
+    due_at: datetime
+    sent_at: datetime | None
+    answered_at: datetime | None
+    answer: str | None
 
 
 def _story_batch(session: Session, after: str, since: datetime | None) -> list[Any]:
@@ -39,7 +53,7 @@ def _story_batch(session: Session, after: str, since: datetime | None) -> list[A
         select(
             Story.participant_id, Story.id, Story.confirmed_at, Story.language,
             Story.detected_language, Story.channel, Story.form_id, Story.form_version,
-            Story.prompt_id, Story.title, Story.text, Participant.about,
+            Story.prompt_id, Story.title, Story.text, Participant.about, Story.parent_story_id,
         )
         .join(Participant, Participant.id == Story.participant_id)
         .where(Story.confirmed_at.is_not(None), Story.id > after)
@@ -61,6 +75,19 @@ def _answers(session: Session, story_ids: list[str]) -> dict[str, dict[str, tupl
     return found
 
 
+def _checkins(session: Session, story_ids: list[str]) -> dict[str, list[CheckInOutcome]]:
+    found: dict[str, list[CheckInOutcome]] = {sid: [] for sid in story_ids}
+    query = (
+        select(CheckIn.story_id, CheckIn.sequence, CheckIn.status, CheckIn.due_at,
+               CheckIn.sent_at, CheckIn.answered_at, CheckIn.answer)
+        .where(CheckIn.story_id.in_(story_ids))
+        .order_by(CheckIn.sequence)
+    )
+    for row in session.execute(query):
+        found[row[0]].append(CheckInOutcome(row[1], row[2], row[3], row[4], row[5], row[6]))
+    return found
+
+
 def iter_story_records(session: Session, since: datetime | None = None) -> Iterator[StoryRecord]:
     """Every confirmed story, ordered by id, a batch at a time."""
     after = ""
@@ -68,13 +95,15 @@ def iter_story_records(session: Session, since: datetime | None = None) -> Itera
         batch = _story_batch(session, after, since)
         if not batch:
             return
-        answers = _answers(session, [row[1] for row in batch])
+        ids = [row[1] for row in batch]
+        answers, checkins = _answers(session, ids), _checkins(session, ids)
         for row in batch:
             yield StoryRecord(
                 participant_id=row[0], story_id=row[1], collected_at=row[2], language=row[3],
                 detected_language=row[4], channel=row[5], form_id=row[6], form_version=row[7],
                 prompt=row[8], title=row[9], text=row[10], answers=answers[row[1]],
-                about=row[11] or {},
+                about=row[11] or {}, parent_story_id=row[12],
+                checkins=tuple(checkins[row[1]]),
             )
         after = batch[-1][1]
         session.expunge_all()

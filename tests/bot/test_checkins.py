@@ -86,6 +86,24 @@ async def test_answer_and_a_linked_new_story(
     with db.transaction() as session:
         stories = list(session.scalars(select(Story).order_by(Story.created_at)))
     assert len(stories) == 2 and stories[1].parent_story_id == stories[0].id
+    rows = _export_rows(db, service)
+    first, second = rows[stories[0].id], rows[stories[1].id]
+    assert first["checkin1.status"] == "answered" and first["checkin1.answer"] == "better"
+    assert first["checkin1.sent"] and first["checkin1.due"].startswith("2026-03-16")
+    assert second["parent_story_id"] == stories[0].id and second["checkin1.status"] == ""
+
+
+def _export_rows(db: Database, service: ConversationService) -> dict[str, dict[str, str]]:
+    import csv
+    import io
+
+    from bot.export import write_export
+    from storage.export import iter_story_records
+
+    out = io.StringIO()
+    with db.transaction() as session:
+        write_export(service.form, iter_story_records(session), out, "csv")
+    return {r["story_id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
 
 
 async def test_stop_cancels_and_forgets_the_address(
