@@ -463,7 +463,10 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_terminal_jsonl_chat_in_arabic(env: dict[str, str], tmp_path: Path) -> None:
-    steps = [("command", "/taal"), ("choice", "ar"), *FULL_CONVERSATION]
+    # The story parts are Dutch: the bot offers Dutch once, and the resident keeps Arabic.
+    first_text = next(i for i, (kind, _) in enumerate(FULL_CONVERSATION) if kind == "text")
+    steps = [("command", "/taal"), ("choice", "ar"), *FULL_CONVERSATION[:first_text + 1],
+             ("choice", "keep_language"), *FULL_CONVERSATION[first_text + 1:]]
     lines = "".join(json.dumps({k: v}, ensure_ascii=False) + "\n" for k, v in steps)
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli.main", "chat", "--jsonl", "--user", "amira"],
@@ -480,7 +483,11 @@ def test_terminal_jsonl_chat_in_arabic(env: dict[str, str], tmp_path: Path) -> N
     assert arabic[1]["question"] == "_consent" and arabic[1]["text"] == "هل تريد المشاركة؟"
     assert [c["label"] for c in arabic[1]["choices"]] == ["✅ نعم", "ℹ️ أخبرني أكثر", "❌ لا"]  # noqa: RUF001
     story = {*STORY_PARTS, "\n\n".join(STORY_PARTS)}
+    offers = [m for m in arabic if m["question"] == "_language_offer"]
+    assert len(offers) == 1 and offers[0]["text"].startswith("U schrijft in het")
     for message in arabic:
+        if message["question"] == "_language_offer":
+            continue  # asked in the language the resident wrote in
         if message["text"] not in story:
             assert _rtl_problems(message["text"]) == [], message["text"]
         for choice in message["choices"]:
