@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import CheckIn, ContactAddress, OutboxMessage, Story
@@ -139,15 +140,24 @@ def mark_unreachable(session: Session, participant_id: str, channel: str) -> Non
 
 def mark_sent_for_outbox(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
     """Check-ins whose message was just sent are sent."""
-    carried = select(OutboxMessage.checkin_id).where(
-        OutboxMessage.id.in_(outbox_ids), OutboxMessage.checkin_id.is_not(None)
+    # Core and built once: this runs after every sent reply, so it must be cheap.
+    session.connection().execute(_MARK_SENT, {"ids": list(outbox_ids), "now": now})
+
+
+_OUTBOX, _CHECKINS = cast(Table, OutboxMessage.__table__), cast(Table, CheckIn.__table__)
+_MARK_SENT = (
+    update(_CHECKINS)
+    .where(
+        _CHECKINS.c.id.in_(
+            select(_OUTBOX.c.checkin_id).where(
+                _OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+                _OUTBOX.c.checkin_id.is_not(None),
+            )
+        ),
+        _CHECKINS.c.status == "queued",
     )
-    session.execute(
-        update(CheckIn)
-        .where(CheckIn.id.in_(carried), CheckIn.status == "queued")
-        .values(status="sent", sent_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    .values(status="sent", sent_at=bindparam("now"))
+)
 
 
 def listing(session: Session, limit: int = 200) -> list[CheckIn]:

@@ -1,4 +1,4 @@
-"""What a channel needs to know about reaching a participant: reachability and sent questions.
+"""What a channel needs to know about messages it sent a participant: the questions to edit.
 
 Like every repository these flush at most, never commit: the caller owns the transaction.
 """
@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import ContactAddress, OutboxMessage
+from storage.models import OutboxMessage
 
 # The question being answered is nearly always among the last few messages sent.
 RECENT_SENT = 50
@@ -23,17 +23,6 @@ class SentQuestion:
 
     platform_message_id: str
     payload: dict[str, Any]
-
-
-def set_reachable(session: Session, participant_id: str, channel: str, reachable: bool) -> bool:
-    """Record whether the participant can be reached on a channel; False when no address is kept."""
-    result = session.execute(
-        update(ContactAddress)
-        .where(ContactAddress.participant_id == participant_id, ContactAddress.channel == channel)
-        .values(reachable=reachable)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
 
 
 def sent_question(

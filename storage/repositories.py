@@ -259,26 +259,30 @@ def mark_outbox_sent(
     session: Session, sent: Sequence[tuple[int, str | None]], now: datetime
 ) -> None:
     """Mark several queued messages as sent in one go; ephemeral rows are deleted."""
-    if session.get_bind().dialect.name == "postgresql":
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
         # Losing this mark in a crash only means a message is sent once more (at least once),
         # so it need not wait for the disk: commits stay cheap on the hot path.
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        conn.execute(_ASYNC_COMMIT)
     ids = [outbox_id for outbox_id, _ in sent]
     checkins.mark_sent_for_outbox(session, ids, now)
-    session.execute(
-        delete(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.ephemeral.is_(True))
-        .execution_options(synchronize_session=False)
-    )
-    table = cast(Table, OutboxMessage.__table__)
-    # Core executemany: one statement for all rows, no ORM bookkeeping on the hot path.
-    session.connection().execute(
-        update(table)
-        .where(table.c.id == bindparam("row_id"), table.c.ephemeral.is_(False))
-        .values(status="sent", sent_at=now, attempts=table.c.attempts + 1,
-                platform_message_id=bindparam("message_id")),
-        [{"row_id": outbox_id, "message_id": message_id} for outbox_id, message_id in sent],
-    )
+    conn.execute(_DELETE_EPHEMERAL, {"ids": ids})
+    # Core executemany, built once: one statement for all rows, no ORM bookkeeping.
+    conn.execute(_MARK_SENT, [{"row_id": outbox_id, "message_id": message_id, "now": now}
+                              for outbox_id, message_id in sent])
+
+
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+_DELETE_EPHEMERAL = delete(_OUTBOX).where(
+    _OUTBOX.c.id.in_(bindparam("ids", expanding=True)), _OUTBOX.c.ephemeral.is_(True)
+)
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.ephemeral.is_(False))
+    .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1,
+            platform_message_id=bindparam("message_id"))
+)
 
 
 def find_sent_message_id(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,19 +35,67 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _upsert(session: Session) -> Any:
-    return pg_insert if _is_postgres(session) else sqlite_insert
+class _Statements:
+    """The hot path's statements, built once per dialect: building a statement costs as
+    much as running it, and one turn runs several."""
+
+    def __init__(self, postgres: bool) -> None:
+        upsert = pg_insert if postgres else sqlite_insert
+        self.claim = (
+            upsert(UPDATES)
+            .values(channel=bindparam("channel"), update_id=bindparam("update_id"),
+                    received_at=bindparam("now"))
+            .on_conflict_do_nothing()
+            .returning(UPDATES.c.update_id)
+        )
+        self.create = upsert(PARTICIPANTS).values(
+            id=bindparam("pid"), language=bindparam("language"), about=bindparam("about"),
+            created_at=bindparam("now"), last_inbound_at=bindparam("now"),
+        ).on_conflict_do_nothing()
+        lock = select(PARTICIPANTS.c.language, PARTICIPANTS.c.about).where(
+            PARTICIPANTS.c.id == bindparam("pid")
+        )
+        self.lock = lock.with_for_update() if postgres else lock
+        self.state = select(STATES.c.data, STATES.c.version).where(
+            STATES.c.participant_id == bindparam("pid")
+        )
+        where_participant = PARTICIPANTS.c.id == bindparam("pid")
+        self.save_participant = update(PARTICIPANTS).where(where_participant).values(
+            language=bindparam("language"), about=bindparam("about"),
+            last_inbound_at=bindparam("now"),
+        )
+        self.save_participant_quiet = update(PARTICIPANTS).where(where_participant).values(
+            language=bindparam("language"), about=bindparam("about"),
+        )
+        self.insert_state = insert(STATES).values(
+            participant_id=bindparam("pid"), data=bindparam("data"), version=1,
+            updated_at=bindparam("now"),
+        )
+        self.update_state = (
+            update(STATES)
+            .where(STATES.c.participant_id == bindparam("pid"))
+            .values(data=bindparam("data"), version=bindparam("version"),
+                    updated_at=bindparam("now"))
+        )
+        self.queue = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+
+
+_BUILT: dict[bool, _Statements] = {}
+
+
+def _statements(session: Session) -> _Statements:
+    postgres = _is_postgres(session)
+    if postgres not in _BUILT:
+        _BUILT[postgres] = _Statements(postgres)
+    return _BUILT[postgres]
 
 
 def claim_update(session: Session, channel: str, update_id: str, now: datetime) -> bool:
     """Record an update id; False when it was handled before (a duplicate delivery)."""
-    statement = (
-        _upsert(session)(UPDATES)
-        .values(channel=channel, update_id=update_id, received_at=now)
-        .on_conflict_do_nothing()
-        .returning(UPDATES.c.update_id)
+    result = session.connection().execute(
+        _statements(session).claim, {"channel": channel, "update_id": update_id, "now": now}
     )
-    return session.connection().execute(statement).first() is not None
+    return result.first() is not None
 
 
 def lock_and_load(
@@ -55,27 +103,15 @@ def lock_and_load(
 ) -> LoadedParticipant:
     """The participant (created on first contact) and their state, locked for this transaction
     so that turns of one participant run one after another, the first two included."""
-    conn = session.connection()
-    conn.execute(
-        _upsert(session)(PARTICIPANTS)
-        .values(id=participant_id, language=language, about={}, created_at=now,
-                last_inbound_at=now)
-        .on_conflict_do_nothing()
-    )
-    lock = select(PARTICIPANTS.c.language, PARTICIPANTS.c.about).where(
-        PARTICIPANTS.c.id == participant_id
-    )
-    if _is_postgres(session):
-        lock = lock.with_for_update()
-    row = conn.execute(lock).one()
-    language, about = str(row[0]), row[1]
+    conn, built = session.connection(), _statements(session)
+    params = {"pid": participant_id, "language": language, "about": {}, "now": now}
+    conn.execute(built.create, params)
+    row = conn.execute(built.lock, params).one()
     # Read the state only once the lock is held: on PostgreSQL (read committed) a statement
     # sees what was committed before it started, so the state must be its own statement.
-    state = conn.execute(
-        select(STATES.c.data, STATES.c.version).where(STATES.c.participant_id == participant_id)
-    ).first()
+    state = conn.execute(built.state, params).first()
     return LoadedParticipant(
-        participant_id, language, dict(about or {}), state[0] if state else None,
+        participant_id, str(row[0]), dict(row[1] or {}), state[0] if state else None,
         state[1] if state else 0,
     )
 
@@ -89,20 +125,11 @@ def save_turn(
 ) -> None:
     """Write the participant's language, about-you answers, last contact and state;
     `inbound` is False for turns the service starts itself (a check-in)."""
-    conn = session.connection()
-    values: dict[str, Any] = {"language": loaded.language, "about": loaded.about}
-    if inbound:
-        values["last_inbound_at"] = now
-    conn.execute(update(PARTICIPANTS).where(PARTICIPANTS.c.id == loaded.id).values(**values))
-    if loaded.state is None:
-        conn.execute(insert(STATES).values(participant_id=loaded.id, data=state, version=1,
-                                           updated_at=now))
-    else:
-        conn.execute(
-            update(STATES)
-            .where(STATES.c.participant_id == loaded.id)
-            .values(data=state, version=loaded.state_version + 1, updated_at=now)
-        )
+    conn, built = session.connection(), _statements(session)
+    params = {"pid": loaded.id, "language": loaded.language, "about": loaded.about, "now": now,
+              "data": state, "version": loaded.state_version + 1}
+    conn.execute(built.save_participant if inbound else built.save_participant_quiet, params)
+    conn.execute(built.insert_state if loaded.state is None else built.update_state, params)
 
 
 def queue_messages(
@@ -124,7 +151,5 @@ def queue_messages(
          "created_at": now, "checkin_id": checkin_id}
         for payload in payloads
     ]
-    result = session.connection().execute(
-        insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True), rows
-    )
+    result = session.connection().execute(_statements(session).queue, rows)
     return [row[0] for row in result]

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import ContactAddress, ConversationState, OutboxMessage, Participant
+from storage.models import ConversationState, OutboxMessage, Participant
 
 Delivery = Literal["sent", "delivered", "read", "played"]
 FailureOutcome = Literal["failed", "unreachable", "pending"]
@@ -56,15 +56,6 @@ def record_failure(session: Session, row: OutboxMessage, outcome: FailureOutcome
         row.platform_message_id = None
         row.sent_at = None
     session.flush()
-
-
-def mark_contact_unreachable(session: Session, participant_id: str, channel: str) -> None:
-    """Stop planning messages to an address the platform says cannot receive them."""
-    session.execute(
-        update(ContactAddress)
-        .where(ContactAddress.participant_id == participant_id, ContactAddress.channel == channel)
-        .values(reachable=False)
-    )
 
 
 def last_inbound_at(session: Session, participant_id: str) -> datetime | None:
