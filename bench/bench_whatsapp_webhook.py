@@ -1,0 +1,229 @@
+"""Webhook throughput: many residents POST signed WhatsApp updates to ONE uvicorn process.
+
+Run by hand:  .venv/bin/python bench/bench_whatsapp_webhook.py [--residents 400] [--concurrency 64]
+
+PostgreSQL is taken from VERTELPUNT_BENCH_POSTGRES_URL (see bench_engine.py); a scratch
+database is made and dropped. The fake Graph API (tests/fakes) runs in this process and takes
+the server's sends through pywa; the server is a separate process running `uvicorn` with the
+real runtime. Every body is signed (X-Hub-Signature-256) before the clock starts. Residents
+post their next update as soon as the previous one got its 200, each pressing the button of
+the question pending at that point (tokens from the pure engine). Replies are sent after the
+200, so "replies all sent" shows how far sending trails the webhook. Prints figures, asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.bench_engine import drop_postgres, scratch_postgres  # noqa: E402
+from bot.channels.whatsapp.webhook import WEBHOOK_PATH  # noqa: E402
+from bot.runtime import build_texts  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from flows.forms.loader import load_form  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import Answer, OutboxMessage, Story  # noqa: E402
+from tests.fakes.graph_api import FakeGraphApi  # noqa: E402
+from tests.fakes.whatsapp_webhooks import WebhookBuilder, signed_headers, to_raw  # noqa: E402
+from tests.scripts import FULL_CONVERSATION, EngineChat  # noqa: E402
+
+SECRET = "bench-secret-bench-secret-bench-secret-0123"
+APP_SECRET = "bench-app-secret"
+Step = tuple[str, str, str | None]  # kind, value, token of the question a button belongs to
+Signed = tuple[bytes, dict[str, str]]
+
+
+def serve(port: int) -> None:
+    """The server role: the real app with the WhatsApp webhook."""
+    import uvicorn
+
+    from bot.channels.whatsapp import install_whatsapp
+    from bot.runtime import build_runtime
+    from bot.server import create_app
+
+    runtime = build_runtime(Settings())
+    app = create_app(runtime)
+    install_whatsapp(app, runtime)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def scripted_steps() -> list[Step]:
+    """A first "Hallo", then the full conversation, each button with the token it will carry."""
+    form = load_form(REPO / "flows" / "forms" / "default.yaml")
+    chat = EngineChat(form, build_texts(Settings(secret_key=SECRET), form))
+    chat.text("Hallo")
+    steps: list[Step] = [("text", "Hallo", None)]
+    for kind, value in FULL_CONVERSATION:
+        token = str(chat.state.token) if kind == "choice" else None
+        steps.append((kind, value, token))
+        chat.press(value) if kind == "choice" else chat.text(value)
+    return steps
+
+
+def signed_update(build: WebhookBuilder, wa_id: str, step: Step) -> Signed:
+    kind, value, token = step
+    if kind == "text":
+        body = build.text(wa_id, value)
+    else:
+        body = build.button_reply(wa_id, f"{token}:{value}", value, reply_to="wamid.BENCH")
+    raw = to_raw(body)
+    return raw, signed_headers(raw, APP_SECRET)
+
+
+async def drive(base_url: str, conversations: list[list[Signed]],
+                concurrency: int) -> tuple[list[float], list[int], float]:
+    latencies: list[float] = []
+    failures: list[int] = []
+    queue: asyncio.Queue[list[Signed]] = asyncio.Queue()
+    for conversation in conversations:
+        queue.put_nowait(conversation)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                for raw, headers in queue.get_nowait():
+                    started = time.perf_counter()
+                    response = await client.post(WEBHOOK_PATH, content=raw, headers=headers)
+                    latencies.append(time.perf_counter() - started)
+                    if response.status_code != 200:
+                        failures.append(response.status_code)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return latencies, failures, elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server stopped while starting")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def outbox_counts(db: Database) -> dict[str, int]:
+    with db.transaction() as session:
+        rows = session.execute(select(OutboxMessage.status, func.count())
+                               .group_by(OutboxMessage.status))
+        return {status: int(count) for status, count in rows}
+
+
+def wait_sent(db: Database, timeout: float) -> float:
+    """Seconds until no outbox row is pending any more (or the timeout)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout and outbox_counts(db).get("pending", 0):
+        time.sleep(0.25)
+    return time.perf_counter() - started
+
+
+def report(latencies: list[float], failures: list[int], elapsed: float, cpu: float,
+           residents: int, concurrency: int) -> None:
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"  {len(latencies)} updates from {residents} residents, {concurrency} at a time, "
+          f"in {elapsed:.1f} s: {len(latencies) / elapsed:.0f} updates/s")
+    print(f"  time to the 200: p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms, "
+          f"max {max(latencies) * 1000:.1f} ms; non-200 answers: {len(failures)}")
+    print(f"  server process CPU {cpu:.1f} s = {cpu / elapsed:.2f} cores while posting")
+
+
+def check_stored(db: Database) -> None:
+    with db.transaction() as session:
+        stories = session.scalar(select(func.count()).select_from(Story))
+        answers = session.scalar(select(func.count()).select_from(Answer))
+        not_sent = Counter(f"{row.status} {row.payload['kind']}" for row in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status != "sent")))
+    print(f"  stored: {stories} stories, {answers} answers; outbox: {outbox_counts(db)}"
+          f"{'; not sent: ' + str(dict(not_sent)) if not_sent else ''}")
+
+
+def run(args: argparse.Namespace) -> None:
+    url, name = scratch_postgres()
+    fake = FakeGraphApi().start()
+    port = free_port()
+    env = {**os.environ, "VERTELPUNT_DATABASE_URL": url, "VERTELPUNT_SECRET_KEY": SECRET,
+           "VERTELPUNT_LOG_LEVEL": "WARNING", "VERTELPUNT_WHATSAPP_PHONE_ID": fake.phone_id,
+           "VERTELPUNT_WHATSAPP_TOKEN": fake.token or "", "VERTELPUNT_WHATSAPP_APP_SECRET":
+           APP_SECRET, "VERTELPUNT_WHATSAPP_VERIFY_TOKEN": "bench-verify",
+           "VERTELPUNT_WHATSAPP_BUSINESS_ACCOUNT_ID": fake.waba_id,
+           "VERTELPUNT_WHATSAPP_API_URL": fake.base_url}
+    server = None
+    try:
+        upgrade(url)
+        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env,
+                                  cwd=REPO)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_healthy(base_url, server)
+        steps = scripted_steps()
+        build = WebhookBuilder(waba_id=fake.waba_id, phone_id=fake.phone_id)
+        conversations = [[signed_update(build, f"3161{n:07d}", step) for step in steps]
+                         for n in range(args.residents)]
+        print(f"one uvicorn process on PostgreSQL; {args.residents} residents, "
+              f"{len(steps)} updates each; {os.cpu_count()} cores on this machine")
+        cpu0 = cpu_seconds(server.pid)
+        latencies, failures, elapsed = asyncio.run(drive(base_url, conversations,
+                                                         args.concurrency))
+        report(latencies, failures, elapsed, cpu_seconds(server.pid) - cpu0, args.residents,
+               args.concurrency)
+        db = Database(url)
+        print(f"  replies all sent {wait_sent(db, 120):.1f} s after the last 200; "
+              f"{len(fake.messages)} messages accepted, {len(fake.rejected)} refused")
+        check_stored(db)
+        db.dispose()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        fake.stop()
+        drop_postgres(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The WhatsApp channel at work: a checked webhook body in, turns run, replies sent after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import httpx
+from pywa_async.client import WhatsApp
+
+from bot.channels.whatsapp.delivery import Dispatcher
+from bot.channels.whatsapp.inbound import CHANNEL, inbound_message
+from bot.channels.whatsapp.sender import RETRY_DELAYS, WhatsAppSender
+from bot.channels.whatsapp.statuses import StatusRecorder
+from bot.channels.whatsapp.templates import RESUME
+from bot.channels.whatsapp.updates import MessageUpdate, StatusUpdate, WebhookBody
+from bot.channels.whatsapp.window import WindowTracker
+from bot.runtime import Runtime
+from storage.whatsapp_status import SentRow
+
+log = logging.getLogger(__name__)
+
+
+class WhatsAppChannel:
+    """Everything the webhook needs; kept on `app.state.whatsapp` for the scheduler too."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        wa: WhatsApp,
+        session: httpx.AsyncClient,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        self.runtime = runtime
+        self.wa = wa
+        self.phone_id = str(wa.phone_id)
+        self._session = session
+        service = runtime.service
+        self.window = WindowTracker(runtime.db, service.clock)
+        self.sender = WhatsAppSender(wa, runtime.texts, self.window, runtime.db, retry_delays)
+        self.dispatcher = Dispatcher(service, self.sender)
+        self.statuses = StatusRecorder(runtime.db, service.clock)
+
+    async def process(self, body: WebhookBody) -> None:
+        """Handle every update of one delivery in order; raises when one could not be stored."""
+        for update in body.updates:
+            if isinstance(update, MessageUpdate):
+                await self._message(update)
+            elif isinstance(update, StatusUpdate):
+                await self._status(update)
+
+    async def _message(self, update: MessageUpdate) -> None:
+        inbound = inbound_message(update)
+        if inbound is None:
+            return
+        service = self.runtime.service
+        queued = await asyncio.to_thread(service.handle, inbound)
+        if queued is None:
+            log.debug("whatsapp duplicate message ignored")
+            return
+        self.window.seen(service.participant_id(CHANNEL, inbound.user_id), service.clock())
+        self.dispatcher.submit(queued)
+
+    async def _status(self, update: StatusUpdate) -> None:
+        row = await asyncio.to_thread(self.statuses.record, update)
+        if row is not None:
+            self._ask_back(row)
+
+    def _ask_back(self, row: SentRow) -> None:
+        """Meta refused a message because the window had closed: invite by template instead."""
+        self.window.closed(row.participant_id)
+        if not self.window.claim_invitation(row.participant_id):
+            return
+        address = self.runtime.cipher.decrypt(row.address)
+
+        async def invite() -> None:
+            await self.sender.send_template(RESUME, address, row.language)
+
+        self.dispatcher.run_for(row.participant_id, invite)
+
+    async def startup(self) -> None:
+        """Send what a crash or restart left unsent."""
+        self.dispatcher.submit(await asyncio.to_thread(self.runtime.service.unsent, CHANNEL))
+
+    async def shutdown(self) -> None:
+        """Finish sending, then close the HTTP client."""
+        await self.dispatcher.drain()
+        await self._session.aclose()

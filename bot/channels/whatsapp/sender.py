@@ -1,0 +1,149 @@
+"""Sends outbox rows through the Cloud API; outside the 24-hour window only templates."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import TypeVar
+
+import httpx
+from pywa_async.client import WhatsApp
+from pywa_async.errors import WhatsAppError
+from pywa_async.types import templates as t
+from pywa_async.types.callback import Button, Section, SectionList, SectionRow
+
+from bot.channels.whatsapp.render import ROW_TITLE_MAX, Rendered, render
+from bot.channels.whatsapp.templates import CHECKIN, RESUME, template
+from bot.channels.whatsapp.window import WindowTracker, classify
+from bot.outbox import SendResult
+from bot.service import QueuedMessage
+from flows.texts import Texts
+from storage import whatsapp_status
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS = (0.5, 2.0)
+T = TypeVar("T")
+# A follow-up waiting to be answered: invite with the check-in template, not "continue".
+CHECKIN_STEPS = frozenset({"checkin", "checkin_story"})
+
+
+class WhatsAppSender:
+    """A `ChannelSender` for WhatsApp: renders within the limits, retries, reads errors."""
+
+    def __init__(
+        self,
+        wa: WhatsApp,
+        texts: Texts,
+        window: WindowTracker,
+        db: Database,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        self.wa = wa
+        self.texts = texts
+        self.window = window
+        self._db = db
+        self.retry_delays = tuple(retry_delays)
+
+    async def send(self, item: QueuedMessage) -> SendResult:
+        """Send one outbox row (one or more WhatsApp messages); the last message's id is kept."""
+        messages = render(item.payload, self.texts)
+        if not messages:
+            return SendResult("sent")
+        if not await self.window.is_open(item.participant_id):
+            return await self._outside_window(item)
+        wamid: str | None = None
+        try:
+            for message in messages:
+                wamid = await self._attempt(partial(self._post, item.address, message))
+        except WhatsAppError as error:
+            return await self._refused(item, error.code)
+        except httpx.HTTPError as error:
+            log.warning("whatsapp outbox %s not sent: %s", item.outbox_id, type(error).__name__)
+            return SendResult("retry")
+        log.debug("whatsapp outbox %s sent", item.outbox_id)
+        return SendResult("sent", wamid)
+
+    async def send_checkin_invitation(self, address: str, language: str | None) -> SendResult:
+        """The check-in template ("How is it going now?"), whatever the window."""
+        return await self.send_template(CHECKIN, address, language)
+
+    async def send_template(self, key: str, address: str, language: str | None) -> SendResult:
+        """Send a shipped template in the resident's language (Dutch when it has none)."""
+        definition = template(key)
+        code = definition.language_of(language)
+        try:
+            sent = await self._attempt(lambda: self.wa.send_template(
+                to=address, name=definition.name, language=t.TemplateLanguage(code),
+                params=definition.send_params(),
+            ))
+        except WhatsAppError as error:
+            log.warning("whatsapp template %s not sent: code %s", definition.name, error.code)
+            return self._give_up(error.code)
+        except httpx.HTTPError as error:
+            log.warning("whatsapp template %s not sent: %s", definition.name,
+                        type(error).__name__)
+            return SendResult("retry")
+        return SendResult("sent", sent.id)
+
+    async def _post(self, to: str, message: Rendered) -> str:
+        if message.buttons:
+            buttons = [Button(title=b.title, callback_data=b.id) for b in message.buttons]
+            return (await self.wa.send_message(to=to, text=message.text, buttons=buttons)).id
+        if message.rows:
+            label = message.list_button or "…"
+            rows = [SectionRow(title=r.title, callback_data=r.id, description=r.description)
+                    for r in message.rows]
+            sections = SectionList(button_title=label,
+                                   sections=[Section(title=label[:ROW_TITLE_MAX], rows=rows)])
+            return (await self.wa.send_message(to=to, text=message.text, buttons=sections)).id
+        return (await self.wa.send_message(to=to, text=message.text)).id
+
+    async def _attempt(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run a Graph call, again after a pause when Meta throttles or hiccups."""
+        for delay in self.retry_delays:
+            try:
+                return await call()
+            except WhatsAppError as error:
+                if classify(error.code) != "retry":
+                    raise
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(delay)
+        return await call()
+
+    async def _outside_window(self, item: QueuedMessage) -> SendResult:
+        if not self.window.claim_invitation(item.participant_id):
+            # One invitation per closed window; the engine shows the waiting question anyway
+            # when the resident taps it, so this row need not be sent later.
+            return SendResult("failed")
+        step = await asyncio.to_thread(self._pending_step, item.participant_id)
+        key = CHECKIN if step in CHECKIN_STEPS else RESUME
+        language = item.payload.get("language")
+        return await self.send_template(
+            key, item.address, language if isinstance(language, str) else None
+        )
+
+    async def _refused(self, item: QueuedMessage, code: int | None) -> SendResult:
+        if classify(code) == "window":
+            self.window.closed(item.participant_id)
+            return await self._outside_window(item)
+        log.warning("whatsapp outbox %s refused: code %s", item.outbox_id, code)
+        return self._give_up(code)
+
+    def _give_up(self, code: int | None) -> SendResult:
+        # Recording "unreachable" (our delivery or the check-in dispatcher does) makes the
+        # service forget the address and stop the check-ins: no need to do it here as well.
+        failure = classify(code)
+        if failure == "unreachable":
+            return SendResult("unreachable")
+        if failure == "retry":
+            return SendResult("retry")
+        return SendResult("failed")
+
+    def _pending_step(self, participant_id: str) -> str | None:
+        with self._db.transaction() as session:
+            return whatsapp_status.pending_step(session, participant_id)
+
