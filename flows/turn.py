@@ -6,7 +6,7 @@ from typing import Any
 
 from flows.asks import Ask, pending_ask
 from flows.context import Context
-from flows.events import Effect, Outbound, TurnResult
+from flows.events import Effect, Outbound, OutboundKind, TurnResult
 from flows.state import Resume, State, Step
 
 # Telegram allows 4,096 characters; stay well below so the intro line fits too.
@@ -72,20 +72,13 @@ class Turn:
         """Show the pending question with its buttons."""
         if self.state.step == "confirm":
             self._preview()
-        ask = self.pending()
-        self.result.outbox.append(
-            Outbound(
-                text=ask.text,
-                choices=ask.choices,
-                multi=ask.multi,
-                question=ask.question_id,
-                token=str(self.state.token),
-                language=self.lang,
-            )
-        )
+        self._question("message")
 
     def redraw(self) -> None:
         """Show the pending question again with its current selection (multiple choice)."""
+        self._question("update")
+
+    def _question(self, kind: OutboundKind) -> None:
         ask = self.pending()
         self.result.outbox.append(
             Outbound(
@@ -94,7 +87,7 @@ class Turn:
                 multi=ask.multi,
                 question=ask.question_id,
                 token=str(self.state.token),
-                kind="update",
+                kind=kind,
                 language=self.lang,
             )
         )

@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage import checkins
@@ -21,67 +19,8 @@ from storage.models import (
     Erasure,
     OutboxMessage,
     Participant,
-    ProcessedUpdate,
     Story,
 )
-
-
-def claim_update(session: Session, channel: str, update_id: str, now: datetime) -> bool:
-    """Record an update id; False when it was handled before (a duplicate delivery)."""
-    values = {"channel": channel, "update_id": update_id, "received_at": now}
-    statement = (
-        _insert(session)(ProcessedUpdate)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(ProcessedUpdate.update_id)
-    )
-    return session.execute(statement).first() is not None
-
-
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def lock_participant(
-    session: Session, participant_id: str, language: str, now: datetime
-) -> Participant:
-    """The participant with this pseudonym, created on first contact and locked for this
-    transaction, so turns of one participant run one after another (also the first two)."""
-    session.execute(
-        _insert(session)(Participant)
-        .values(id=participant_id, language=language, about={}, created_at=now,
-                last_inbound_at=now)
-        .on_conflict_do_nothing()
-    )
-    query = select(Participant).where(Participant.id == participant_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalars(query).one()
-
-
-def load_state(session: Session, participant_id: str) -> ConversationState | None:
-    """The saved conversation state (lock the participant first)."""
-    query = select(ConversationState).where(ConversationState.participant_id == participant_id)
-    return session.scalars(query).first()
-
-
-def save_state(
-    session: Session,
-    row: ConversationState | None,
-    participant_id: str,
-    data: dict[str, Any],
-    now: datetime,
-) -> None:
-    """Write the conversation state after a turn."""
-    if row is None:
-        session.add(
-            ConversationState(participant_id=participant_id, data=data, version=1, updated_at=now)
-        )
-    else:
-        row.data = data
-        row.version += 1
-        row.updated_at = now
-    session.flush()
 
 
 def add_story(session: Session, story: Story) -> None:
@@ -116,15 +55,6 @@ def save_answer(
             answered_at=now,
         )
     )
-
-
-def set_about(
-    participant: Participant, question_id: str, status: str, value: Any
-) -> None:
-    """Remember a sticky about-you answer."""
-    about = dict(participant.about or {})
-    about[question_id] = {"status": status, "value": value}
-    participant.about = about
 
 
 def record_consent(
@@ -188,34 +118,6 @@ def erase_participant(
     session.execute(delete(Participant).where(Participant.id == participant_id))
     session.add(Erasure(participant_id=participant_id, erased_at=now, requested_by=requested_by))
     session.flush()
-
-
-def add_outbox(
-    session: Session,
-    participant_id: str,
-    channel: str,
-    address: bytes,
-    payloads: Sequence[dict[str, Any]],
-    now: datetime,
-    ephemeral: bool = False,
-) -> list[OutboxMessage]:
-    """Queue messages to send after commit."""
-    rows = [
-        OutboxMessage(
-            participant_id=participant_id,
-            channel=channel,
-            address=address,
-            payload=payload,
-            ephemeral=ephemeral,
-            status="pending",
-            attempts=0,
-            created_at=now,
-        )
-        for payload in payloads
-    ]
-    session.add_all(rows)
-    session.flush()
-    return rows
 
 
 def pending_outbox(session: Session, channel: str, limit: int = 500) -> list[OutboxMessage]:
@@ -283,24 +185,3 @@ _MARK_SENT = (
     .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1,
             platform_message_id=bindparam("message_id"))
 )
-
-
-def find_sent_message_id(
-    session: Session, participant_id: str, channel: str, token: str
-) -> str | None:
-    """The platform id of the message that asked the question with this token."""
-    query = (
-        select(OutboxMessage.platform_message_id, OutboxMessage.payload)
-        .where(
-            OutboxMessage.participant_id == participant_id,
-            OutboxMessage.channel == channel,
-            OutboxMessage.status == "sent",
-        )
-        .order_by(OutboxMessage.id.desc())
-        .limit(50)
-    )
-    for message_id, payload in session.execute(query):
-        data = cast(dict[str, Any], payload)
-        if data.get("token") == token and data.get("kind") == "message" and data.get("choices"):
-            return str(message_id) if message_id else None
-    return None

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 from bot.channels.whatsapp.inbound import CHANNEL, update_key
 from bot.channels.whatsapp.updates import StatusUpdate
 from bot.channels.whatsapp.window import classify
-from storage import checkins
-from storage import repositories as repo
+from storage import checkins, turns
 from storage import whatsapp_status as ws
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -35,7 +34,7 @@ class StatusRecorder:
         now = self._clock()
         with self._db.transaction() as session:
             key = update_key("status", update.status, update.wamid)
-            if not repo.claim_update(session, CHANNEL, key, now):
+            if not turns.claim_update(session, CHANNEL, key, now):
                 return None
             row = ws.find_sent_row(session, CHANNEL, update.wamid)
             if row is None:
