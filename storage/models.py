@@ -70,6 +70,10 @@ class Story(Base):
     parent_story_id: Mapped[str | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), nullable=True
     )
+    campaign_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    theme: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    after_home_visit: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -180,3 +184,76 @@ class CheckIn(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class Role(Base):
+    """An admin or worker role held by a pseudonym (roles work only in private chats)."""
+
+    __tablename__ = "roles"
+
+    participant_id: Mapped[str] = mapped_column(PSEUDONYM, primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AccessCode(Base):
+    """A one-time code that grants a role; only its hash is stored."""
+
+    __tablename__ = "access_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Campaign(Base):
+    """A listening campaign: which form, which themes and neighbourhoods, when active."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200))
+    form_id: Mapped[str] = mapped_column(String(64))
+    themes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    neighbourhoods: Mapped[list[str]] = mapped_column(JSON, default=list)
+    starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Invite(Base):
+    """A personal one-time invite a worker hands a resident after a home visit. It records
+    counts for the worker, never who used it."""
+
+    __tablename__ = "invites"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    theme: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    worker_id: Mapped[str] = mapped_column(PSEUDONYM, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    stories: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Who (a pseudonym) did what and when: exports and role changes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
