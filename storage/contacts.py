@@ -1,4 +1,4 @@
-"""What a channel needs to know about messages it sent a participant: the questions to edit.
+"""What a channel needs to know about the messages it sends: the questions to edit, the backlog.
 
 Like every repository these flush at most, never commit: the caller owns the transaction.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
@@ -49,3 +49,8 @@ def sent_question(
         ):
             return SentQuestion(str(row.platform_message_id), payload)
     return None
+
+
+def last_outbox_id(session: Session) -> int:
+    """The newest outbox row's id (0 when there is none): a line between old rows and new."""
+    return int(session.scalar(select(func.max(OutboxMessage.id))) or 0)

@@ -1,0 +1,289 @@
+"""Webhook throughput: many residents POST the scripted conversation to ONE uvicorn process.
+
+Run by hand:
+    .venv/bin/python bench/bench_telegram_webhook.py [--residents 300] [--concurrency 32]
+        [--telegram-limits]
+
+PostgreSQL is taken from VERTELPUNT_BENCH_POSTGRES_URL
+(default postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a scratch database is made
+and dropped. Three processes: this one (the residents), the server (`uvicorn` with the real
+runtime: scrubbing, NLU, language detection) and the fake Telegram Bot API (tests/fakes),
+which answers the server's sends. By default Telegram's flood limits are lifted in the
+server, so every reply is sent during the run; --telegram-limits keeps them, and the replies
+then lag far behind (at 30 messages a second Telegram itself caps what one bot can say).
+Residents post their next update as soon as the previous one got its 200, each pressing the
+buttons of the question pending then (tokens from the pure engine). Prints, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.bench_engine import drop_postgres, scratch_postgres  # noqa: E402
+from bot.channels.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH  # noqa: E402
+from bot.runtime import build_texts  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from flows.forms.loader import load_form  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import Answer, OutboxMessage, Story  # noqa: E402
+from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeBotApi  # noqa: E402
+from tests.fakes.telegram_updates import UpdateFactory  # noqa: E402
+from tests.scripts import FULL_CONVERSATION, EngineChat  # noqa: E402
+
+SECRET = "bench-secret-bench-secret-bench-secret-0123"
+WEBHOOK_SECRET = "bench-webhook-secret"
+Step = tuple[str, str, str | None]  # kind, value, token of the question a button belongs to
+
+
+def serve(port: int, telegram_limits: bool) -> None:
+    """The server role: the real app with the Telegram webhook (flood limits lifted, unless
+    asked for)."""
+    import uvicorn
+
+    from bot.channels.telegram import TelegramOptions, install_telegram
+    from bot.runtime import build_runtime
+    from bot.server import create_app
+
+    runtime = build_runtime(Settings())
+    # langdetect loads its profiles on first use without a lock: threads racing through that
+    # first use get a half-loaded detector (Dutch read as Polish). Load it before serving.
+    from langdetect.detector_factory import init_factory  # type: ignore[import-untyped]
+
+    init_factory()
+    app = create_app(runtime)
+    lifted = TelegramOptions(overall_per_second=None, chat_pace=None)
+    install_telegram(app, runtime, options=TelegramOptions() if telegram_limits else lifted)
+    # Keep-alive longer than the client's (httpx: 5 s), so the server never closes a
+    # connection the client is just reusing.
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                timeout_keep_alive=75)
+
+
+def fake_api() -> None:
+    """The fake Bot API's role: its own process, so its threads do not slow the client's
+    clock; prints its base URL, then answers until stdin closes."""
+    with FakeBotApi() as fake:
+        print(fake.base_url, flush=True)
+        sys.stdin.read()
+        calls = fake.calls
+        print(f"{len(calls)} {sum(1 for c in calls if not c.ok)}", flush=True)
+
+
+def scripted_steps() -> list[Step]:
+    """/start, then the full conversation, each button with the token it will carry."""
+    form = load_form(REPO / "flows" / "forms" / "default.yaml")
+    chat = EngineChat(form, build_texts(Settings(secret_key=SECRET), form))
+    chat.command("start")
+    steps: list[Step] = [("command", "start", None)]
+    for kind, value in FULL_CONVERSATION:
+        token = str(chat.state.token) if kind == "choice" else None
+        steps.append((kind, value, token))
+        chat.press(value) if kind == "choice" else chat.text(value)
+    return steps
+
+
+def update_for(factory: UpdateFactory, user: dict[str, Any], step: Step) -> dict[str, Any]:
+    kind, value, token = step
+    if kind == "command":
+        return factory.command(value, user=user)
+    if kind == "text":
+        return factory.text(value, user=user)
+    return factory.callback_query(f"{token}:{value}", user=user)
+
+
+async def resident(client: httpx.AsyncClient, updates: list[dict[str, Any]],
+                   latencies: list[float], failures: list[int]) -> None:
+    for update in updates:
+        started = time.perf_counter()
+        status = 0
+        while status != 200:  # Telegram delivers again until it gets a 200
+            try:
+                response = await client.post(WEBHOOK_PATH, json=update,
+                                             headers={SECRET_HEADER: WEBHOOK_SECRET})
+                status = response.status_code
+            except httpx.TransportError:
+                status = -1
+            if status != 200:
+                failures.append(status)
+        latencies.append(time.perf_counter() - started)
+
+
+async def drive(base_url: str, conversations: list[list[dict[str, Any]]],
+                concurrency: int) -> tuple[list[float], list[int], float]:
+    latencies: list[float] = []
+    failures: list[int] = []
+    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+    for conversation in conversations:
+        queue.put_nowait(conversation)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                await resident(client, queue.get_nowait(), latencies, failures)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return latencies, failures, elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server stopped while starting")
+        try:
+            if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def outbox_counts(db: Database) -> dict[str, int]:
+    with db.transaction() as session:
+        rows = session.execute(select(OutboxMessage.status, func.count())
+                               .group_by(OutboxMessage.status))
+        return {status: int(count) for status, count in rows}
+
+
+def wait_sent(db: Database, timeout: float) -> float:
+    """Seconds until no outbox row is pending any more (or the timeout)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout and outbox_counts(db).get("pending", 0):
+        time.sleep(0.25)
+    return time.perf_counter() - started
+
+
+def report(latencies: list[float], failures: list[int], elapsed: float, cpu: float,
+           residents: int, concurrency: int) -> None:
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"  {len(latencies)} updates from {residents} residents, {concurrency} at a time, "
+          f"in {elapsed:.1f} s: {len(latencies) / elapsed:.0f} updates/s")
+    print(f"  time to the 200: p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms, "
+          f"max {max(latencies) * 1000:.1f} ms; deliveries again after a non-200 or a "
+          f"broken connection: {len(failures)}")
+    print(f"  server process CPU {cpu:.1f} s = {cpu / elapsed:.2f} cores while posting")
+
+
+def check_stored(db: Database) -> None:
+    with db.transaction() as session:
+        stories = session.scalar(select(func.count()).select_from(Story))
+        answers = session.scalar(select(func.count()).select_from(Answer))
+        not_sent = Counter(f"{row.status} {row.payload['kind']}" for row in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status != "sent")))
+    print(f"  stored: {stories} stories, {answers} answers; outbox: {outbox_counts(db)}"
+          f"{'; not sent: ' + str(dict(not_sent)) if not_sent else ''}")
+
+
+def start_fake() -> tuple[subprocess.Popen[str], str]:
+    fake = subprocess.Popen([sys.executable, __file__, "--fake"], cwd=REPO, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert fake.stdout is not None
+    return fake, fake.stdout.readline().strip()
+
+
+def stop_fake(fake: subprocess.Popen[str]) -> str:
+    """Stop the fake; returns what it counted: Bot API calls and refused ones."""
+    out, _ = fake.communicate(timeout=60)
+    calls, refused = out.split()
+    return f"{calls} Bot API calls ({refused} refused)"
+
+
+def run(args: argparse.Namespace) -> None:
+    url, name = scratch_postgres()
+    fake, api_url = start_fake()
+    port = free_port()
+    env = {**os.environ, "VERTELPUNT_DATABASE_URL": url, "VERTELPUNT_SECRET_KEY": SECRET,
+           "VERTELPUNT_TELEGRAM_TOKEN": DEFAULT_TOKEN, "VERTELPUNT_LOG_LEVEL": "WARNING",
+           "VERTELPUNT_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+           "VERTELPUNT_TELEGRAM_API_URL": api_url}
+    server = None
+    try:
+        upgrade(url)
+        limits = ["--telegram-limits"] if args.telegram_limits else []
+        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), *limits],
+                                  env=env, cwd=REPO)
+        base_url = f"http://127.0.0.1:{port}"
+        wait_healthy(base_url, server)
+        steps = scripted_steps()
+        factory = UpdateFactory()
+        conversations = []
+        for n in range(args.residents):
+            user = factory.user(f"Bewoner {n}")
+            conversations.append([update_for(factory, user, step) for step in steps])
+        sending = ("at Telegram's pace (about 28 messages/s, about 1/s per chat)"
+                   if args.telegram_limits else "flood limits lifted")
+        print(f"one uvicorn process on PostgreSQL, sending {sending}; {args.residents} "
+              f"residents, {len(steps)} updates each; {os.cpu_count()} cores on this machine, "
+              f"load average {os.getloadavg()[0]:.1f} before the run")
+        cpu0 = cpu_seconds(server.pid)
+        latencies, failures, elapsed = asyncio.run(drive(base_url, conversations,
+                                                         args.concurrency))
+        report(latencies, failures, elapsed, cpu_seconds(server.pid) - cpu0, args.residents,
+               args.concurrency)
+        db = Database(url)
+        if args.telegram_limits:
+            print(f"  replies still pending after the last 200: {outbox_counts(db)}")
+        else:
+            print(f"  replies all sent {wait_sent(db, 300):.1f} s after the last 200")
+        check_stored(db)
+        db.dispose()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        print(f"  fake Telegram: {stop_fake(fake)}")
+        drop_postgres(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--residents", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--telegram-limits", action="store_true",
+                        help="send at Telegram's real pace; the replies then lag far behind")
+    parser.add_argument("--fake", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fake:
+        fake_api()
+    elif args.serve:
+        serve(args.serve, args.telegram_limits)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""The Telegram channel: an update in, one turn committed, replies sent after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+
+from bot.channels.telegram.client import TelegramOptions
+from bot.channels.telegram.delivery import Delivery
+from bot.channels.telegram.menu import set_command_menus
+from bot.channels.telegram.pace import Pacer
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.updates import (
+    CHANNEL,
+    Acknowledge,
+    Blocked,
+    Ignored,
+    NotPrivate,
+    Turn,
+    read_update,
+)
+from bot.runtime import Runtime
+from bot.service import QueuedMessage
+from storage.checkins import mark_unreachable
+from storage.contacts import SentQuestion, last_outbox_id, sent_question
+
+log = logging.getLogger(__name__)
+
+
+class TelegramChannel:
+    """Webhook and polling share this: they differ only in how updates arrive."""
+
+    def __init__(self, runtime: Runtime, bot: Bot, options: TelegramOptions | None = None) -> None:
+        self.runtime = runtime
+        self.bot = bot
+        self.options = options or TelegramOptions()
+        pacer = Pacer(self.options.chat_pace, self.options.overall_per_second)
+        self.sender = TelegramSender(bot, self._sent_question, pacer, self.options.retry)
+        self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender)
+
+    async def start(self) -> None:
+        """Connect, set the command menus, and send what a crash left unsent."""
+        await self.bot.initialize()
+        texts = self.runtime.texts
+        await set_command_menus(self.bot, texts, self.runtime.form.default_language)
+        # Read before the first update is taken: rows above the line are new turns' rows,
+        # which those turns send themselves (sending them here too would send them twice).
+        line = await asyncio.to_thread(self._last_outbox_id)
+        first = await self.unsent(line)
+        self.delivery.later(self.send_unsent(line, first))
+
+    async def unsent(self, line: int) -> list[QueuedMessage]:
+        """Rows a crash left pending, up to the outbox id `line`, at most 500 at a time."""
+        rows = await asyncio.to_thread(self.runtime.service.unsent, CHANNEL)
+        return [row for row in rows if row.outbox_id <= line]
+
+    async def send_unsent(self, line: int, rows: list[QueuedMessage]) -> int:
+        """Send pending rows up to `line`, 500 at a time, until a pass finds none new."""
+        seen: set[int] = set()
+        while fresh := [row for row in rows if row.outbox_id not in seen]:
+            seen.update(row.outbox_id for row in fresh)
+            await asyncio.gather(*self.delivery.enqueue(fresh), return_exceptions=True)
+            rows = await self.unsent(line)
+        return len(seen)
+
+    def _last_outbox_id(self) -> int:
+        with self.runtime.db.transaction() as session:
+            return last_outbox_id(session)
+
+    async def stop(self) -> None:
+        """Let sends under way finish (briefly), then disconnect."""
+        await self.delivery.drain(self.options.drain_seconds)
+        await self.bot.shutdown()
+
+    def parse(self, data: dict[str, Any]) -> Update:
+        """An update's JSON as PTB's Update (raises on a malformed one)."""
+        update = Update.de_json(data, self.bot)
+        if update is None:
+            raise ValueError("not an update")
+        return update
+
+    async def receive(self, update: Update) -> str | None:
+        """Handle one update up to commit (raising means: not handled); returns the id of a
+        pressed button's callback query for the caller to answer."""
+        # The webhook answers the press in its reply (one call fewer), polling by a call.
+        # A redelivered press is answered again: the first answer may have been lost with it.
+        match read_update(update):
+            case Turn(inbound=inbound, callback_query_id=query_id):
+                queued = await asyncio.to_thread(self.runtime.service.handle, inbound)
+                if queued is not None:  # None: delivered before, handled then
+                    self.delivery.enqueue(queued)
+                return query_id
+            case Acknowledge(callback_query_id=query_id):
+                return query_id
+            case NotPrivate(chat_id=chat_id, language=language):
+                self.delivery.later(self._private_only(chat_id, language))
+            case Blocked(user_id=user_id):
+                await asyncio.to_thread(self._forget_address, user_id)
+            case Ignored():
+                pass
+        return None
+
+    async def _private_only(self, chat_id: int, language: str | None) -> None:
+        texts = self.runtime.texts
+        code = (language or "").split("-")[0].lower()
+        lang = code if code in texts.languages else self.runtime.form.default_language
+        try:
+            await self.sender.send_text(str(chat_id), texts.get("private_only", lang))
+        except TelegramError as error:
+            log.info("telegram: group reply not sent (%s)", type(error).__name__)
+
+    def _forget_address(self, user_id: str) -> None:
+        participant_id = self.runtime.service.participant_id(CHANNEL, user_id)
+        with self.runtime.db.transaction() as session:
+            mark_unreachable(session, participant_id, CHANNEL)
+
+    async def _sent_question(self, participant_id: str, token: str) -> SentQuestion | None:
+        return await asyncio.to_thread(self._lookup_question, participant_id, token)
+
+    def _lookup_question(self, participant_id: str, token: str) -> SentQuestion | None:
+        with self.runtime.db.transaction() as session:
+            return sent_question(session, participant_id, CHANNEL, token)

@@ -1,0 +1,168 @@
+"""Sends one queued reply to Telegram: a new message, a redrawn keyboard, or a closed question."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
+from typing import Any, TypeVar
+
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.telegram.client import RetryPolicy
+from bot.channels.telegram.pace import Pacer
+from bot.channels.telegram.render import answered_text, keyboard, message_texts
+from bot.outbox import SendResult
+from bot.service import QueuedMessage
+from storage.contacts import SentQuestion
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+QuestionLookup = Callable[[str, str], Awaitable[SentQuestion | None]]
+"""(participant id, token) -> the sent message that asked that question, if any."""
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int, or a timedelta when PTB_TIMEDELTA is set."""
+    with warnings.catch_warnings():
+        # Without PTB_TIMEDELTA PTB warns that the int becomes a timedelta; both are handled.
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, dtm.timedelta) else float(wait)
+
+
+def not_modified(error: BadRequest) -> bool:
+    """The edit asked for what the message already shows (a double press): nothing to do."""
+    return "not modified" in error.message.lower()
+
+
+class TelegramSender:
+    """Implements `bot.outbox.ChannelSender` for Telegram."""
+
+    def __init__(
+        self, bot: Bot, questions: QuestionLookup, pacer: Pacer, retry: RetryPolicy
+    ) -> None:
+        self.bot = bot
+        self._questions = questions
+        self._pacer = pacer
+        self._retry = retry
+
+    async def send(self, item: QueuedMessage) -> SendResult:
+        """Send one outbox row; `retry` leaves it pending for the next start."""
+        kind = item.payload.get("kind")
+        try:
+            if kind == "update":
+                return await self._redraw(item)
+            if kind == "answered":
+                return await self._close(item)
+            return await self._new_message(item.address, item.payload)
+        except Forbidden:
+            log.info("telegram: a resident blocked the bot; marked unreachable")
+            return SendResult("unreachable")
+        except BadRequest as error:  # before NetworkError: PTB derives it from that
+            log.warning("telegram: %s refused: %s", kind, _reason(error))
+            return SendResult("failed")
+        except (RetryAfter, NetworkError) as error:
+            log.warning("telegram: %s still failing after retries (%s)", kind,
+                        type(error).__name__)
+            return SendResult("retry")
+        except TelegramError as error:
+            log.warning("telegram: %s failed (%s)", kind, type(error).__name__)
+            return SendResult("failed")
+
+    async def send_text(self, chat: str, text: str) -> Message:
+        """A plain message outside the outbox (the reply in a group)."""
+        return await self._call(chat, partial(self.bot.send_message, int(chat), text))
+
+    async def acknowledge(self, callback_query_id: str) -> None:
+        """Stop a pressed button's spinner; a late or repeated answer is harmless."""
+        try:
+            await self.bot.answer_callback_query(callback_query_id)
+        except TelegramError as error:
+            log.info("telegram: callback answer refused (%s)", type(error).__name__)
+
+    async def _new_message(self, chat: str, payload: Mapping[str, Any]) -> SendResult:
+        texts = message_texts(payload)
+        markup = keyboard(payload)
+        sent: Message | None = None
+        for number, text in enumerate(texts, start=1):
+            last = number == len(texts)
+            sent = await self._call(
+                chat,
+                partial(self.bot.send_message, int(chat), text,
+                        reply_markup=markup if last else None),
+            )
+        return SendResult("sent", str(sent.message_id) if sent else None)
+
+    async def _redraw(self, item: QueuedMessage) -> SendResult:
+        """A multiple-choice toggle: the same message, its check marks changed."""
+        question = await self._question(item)
+        if question is None:
+            return SendResult("failed")
+        edit = partial(
+            self.bot.edit_message_reply_markup,
+            int(item.address),
+            int(question.platform_message_id),
+            reply_markup=keyboard(item.payload),
+        )
+        return await self._edit(item.address, edit, question.platform_message_id)
+
+    async def _close(self, item: QueuedMessage) -> SendResult:
+        """An answered question: show the answer under it and take its keyboard away."""
+        question = await self._question(item)
+        if question is None:
+            return SendResult("failed")
+        text = answered_text(message_texts(question.payload)[-1], str(item.payload["text"]))
+        # Without reply_markup the edit removes the inline keyboard.
+        edit = partial(
+            self.bot.edit_message_text, text, int(item.address),
+            int(question.platform_message_id),
+        )
+        return await self._edit(item.address, edit, question.platform_message_id)
+
+    async def _question(self, item: QueuedMessage) -> SentQuestion | None:
+        token = item.payload.get("token")
+        question = await self._questions(item.participant_id, str(token)) if token else None
+        if question is None:
+            log.debug("telegram: no sent message for the question to edit")
+        return question
+
+    async def _edit(
+        self, chat: str, edit: Callable[[], Awaitable[object]], message_id: str
+    ) -> SendResult:
+        try:
+            await self._call(chat, edit)
+        except BadRequest as error:
+            if not not_modified(error):
+                raise
+        return SendResult("sent", message_id)
+
+    async def _call(self, chat: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One API call to a chat, paced; flood control and network errors are retried."""
+        attempts = self._retry.attempts
+        for attempt in range(attempts):
+            await self._pacer.pace(chat)
+            try:
+                return await call()
+            except RetryAfter as error:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(min(retry_seconds(error), self._retry.max_retry_after))
+            except BadRequest:
+                raise
+            except NetworkError:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(self._retry.backoff(attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _reason(error: BadRequest) -> str:
+    """Telegram's reason for a refusal; its descriptions never quote the message or chat."""
+    return error.message[:120]

@@ -1,0 +1,90 @@
+"""`POST /webhooks/telegram`, and Telegram's start and stop in the app's lifecycle."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Final
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from telegram import Bot
+
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.client import TelegramNotConfigured, TelegramOptions, build_bot
+from bot.channels.telegram.polling import Poller
+from bot.runtime import Runtime
+from bot.server import add_lifecycle
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH: Final = "/webhooks/telegram"
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_secret_of(settings: Settings) -> str:
+    """The secret Telegram sends with every webhook request, or a clear error."""
+    secret = settings.telegram_webhook_secret
+    if secret is None or not secret.get_secret_value():
+        raise TelegramNotConfigured("VERTELPUNT_TELEGRAM_WEBHOOK_SECRET is not set")
+    return secret.get_secret_value()
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison, so the secret cannot be guessed byte by byte from timings."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def add_webhook_route(app: FastAPI, channel: TelegramChannel, secret: str) -> None:
+    """The route Telegram POSTs updates to."""
+
+    @app.post(WEBHOOK_PATH, include_in_schema=False)
+    async def telegram_webhook(request: Request) -> Response:
+        if not secret_matches(request.headers.get(SECRET_HEADER), secret):
+            return Response(status_code=403)
+        try:
+            update = channel.parse(json.loads(await request.body()))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            # Not an update at all: redelivering it would not help.
+            return Response(status_code=400)
+        try:
+            query_id = await channel.receive(update)
+        except Exception as error:  # anything before commit: 5xx, so Telegram redelivers
+            log.error("telegram: update not handled (%s)", type(error).__name__)
+            log.debug("telegram: update not handled", exc_info=error)
+            return Response(status_code=500)
+        if query_id is None:
+            return Response(status_code=200)
+        # Telegram runs a Bot API method given in the webhook's answer: one call fewer.
+        return JSONResponse({"method": "answerCallbackQuery", "callback_query_id": query_id})
+
+
+def install_telegram(
+    app: FastAPI,
+    runtime: Runtime,
+    *,
+    polling: bool = False,
+    options: TelegramOptions | None = None,
+    bot: Bot | None = None,
+) -> TelegramChannel:
+    """Add Telegram to the app: the webhook route, or long polling; started with the app."""
+    options = options or TelegramOptions()
+    channel = TelegramChannel(runtime, bot or build_bot(runtime.settings), options)
+    if polling:
+        poller = Poller(channel)
+
+        async def start_polling() -> None:
+            await channel.start()
+            await poller.start()
+
+        async def stop_polling() -> None:
+            await poller.stop()
+            await channel.stop()
+
+        add_lifecycle(app, start_polling, stop_polling)
+    else:
+        add_webhook_route(app, channel, webhook_secret_of(runtime.settings))
+        add_lifecycle(app, channel.start, channel.stop)
+    return channel

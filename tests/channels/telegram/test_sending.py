@@ -1,0 +1,222 @@
+"""Sending within Telegram's limits: flood control, blocked residents, network trouble, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot.channels.telegram import TelegramOptions
+from bot.channels.telegram.client import RetryPolicy
+from bot.channels.telegram.pace import ChatPace
+from bot.runtime import Runtime
+from bot.service import InboundMessage
+from flows.events import CommandIn
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import ContactAddress, OutboxMessage
+from tests.channels.telegram.harness import FAST, Harness, Resident, running
+from tests.fakes.telegram_api import FakeBotApi
+from tests.fakes.telegram_faults import RateLimit
+from tests.fakes.telegram_updates import UpdateFactory
+
+
+def _statuses(db: Database) -> list[str]:
+    with db.transaction() as session:
+        return [r.status for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def _keep_contact(runtime: Runtime, chat_id: int) -> str:
+    participant_id = runtime.service.participant_id("telegram", str(chat_id))
+    with runtime.db.transaction() as session:
+        repo.save_contact(session, participant_id, "telegram",
+                          runtime.cipher.encrypt(str(chat_id)), datetime.now(UTC))
+    return participant_id
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+@pytest.mark.parametrize("timedelta", [False, True], ids=["retry_after_int", "PTB_TIMEDELTA"])
+async def test_a_429_waits_retry_after_and_the_message_arrives_once(
+    webhook: Harness, updates: UpdateFactory, db: Database, monkeypatch: pytest.MonkeyPatch,
+    timedelta: bool,
+) -> None:
+    if timedelta:  # PTB 23's behaviour: retry_after is a timedelta
+        monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    anna = Resident(webhook, updates)
+    webhook.fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+
+    await anna.command("start")
+
+    attempts = webhook.fake.calls_to("sendMessage")
+    assert [c.status for c in attempts[:2]] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 0.95
+    assert attempts[0].params["text"] == attempts[1].params["text"]
+    assert len(anna.messages) == 5 and len({m["text"] for m in anna.messages}) == 5
+    assert _statuses(db) == ["sent"] * 5
+
+
+async def test_a_blocked_resident_is_marked_unreachable_without_a_retry_loop(
+    webhook: Harness, updates: UpdateFactory, runtime: Runtime, db: Database
+) -> None:
+    anna = Resident(webhook, updates)
+    await anna.command("start")
+    participant_id = _keep_contact(runtime, anna.chat_id)
+    webhook.fake.block_chat(anna.chat_id)
+    sends_before = len(webhook.fake.calls_to("sendMessage"))
+
+    await anna.command("help")  # two replies: the help text and the question again
+    await asyncio.sleep(0.2)  # a retry loop would show more calls by now
+
+    assert len(webhook.fake.calls_to("sendMessage")) == sends_before + 1  # the rest: not tried
+    assert _statuses(db) == ["sent"] * 5 + ["unreachable"] * 2
+    assert _address_kept(db, participant_id) is False  # no check-in will try again
+
+
+async def test_blocking_the_bot_forgets_the_address(
+    webhook: Harness, updates: UpdateFactory, runtime: Runtime, db: Database
+) -> None:
+    anna = Resident(webhook, updates)
+    await anna.command("start")
+    participant_id = _keep_contact(runtime, anna.chat_id)
+    sends_before = len(webhook.fake.calls_to("sendMessage"))
+
+    await webhook.deliver(updates.bot_unblocked())
+    assert _address_kept(db, participant_id) is True
+    await webhook.deliver(updates.bot_blocked())
+    assert _address_kept(db, participant_id) is False
+    assert len(webhook.fake.calls_to("sendMessage")) == sends_before
+
+
+def _address_kept(db: Database, participant_id: str) -> bool:
+    with db.transaction() as session:
+        contact = session.get(ContactAddress, (participant_id, "telegram"))
+        return contact is not None and contact.reachable
+
+
+async def test_network_errors_are_retried_with_backoff(
+    webhook: Harness, updates: UpdateFactory, db: Database
+) -> None:
+    anna = Resident(webhook, updates)
+    webhook.fake.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+
+    await anna.command("start")
+
+    assert [c.status for c in webhook.fake.calls_to("sendMessage")[:3]] == [502, 502, 200]
+    assert len(anna.messages) == 5 and _statuses(db) == ["sent"] * 5
+
+
+async def test_a_message_still_failing_after_the_retries_stays_pending_for_the_next_start(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    give_up_soon = TelegramOptions(chat_pace=None, retry=RetryPolicy(attempts=2,
+                                   first_backoff=0.01), drain_seconds=5)
+    fake.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+    async with running(runtime, "webhook", fake, give_up_soon) as harness:
+        await Resident(harness, updates).command("start")
+    assert _statuses(db) == ["pending"] + ["sent"] * 4
+
+    async with running(runtime, "webhook", fake, give_up_soon) as harness:
+        await harness.settle()
+    assert _statuses(db) == ["sent"] * 5
+    texts = [m["text"] for m in fake.sent_messages(updates.default_user["id"])]
+    assert texts[-1].startswith("Hallo!") and len(texts) == 5
+
+
+async def test_rows_a_crash_left_unsent_are_sent_on_start(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    residents = [updates.user(f"Bewoner {n}") for n in range(3)]
+    for n, resident in enumerate(residents):  # committed turns whose sending never happened
+        queued = runtime.service.handle(InboundMessage(
+            "telegram", str(resident["id"]), str(resident["id"]), CommandIn("start"), f"u{n}"))
+        assert queued
+    assert _statuses(db) == ["pending"] * 15
+
+    async with running(runtime, "webhook", fake) as harness:
+        await harness.settle()
+        for resident in residents:
+            sent = fake.sent_messages(resident["id"])
+            assert sent[0]["text"].startswith("Hallo!") and len(sent) == 5
+            assert sent[-1]["reply_markup"]["inline_keyboard"]
+    assert _statuses(db) == ["sent"] * 15
+
+
+async def test_a_backlog_larger_than_one_read_is_sent_whole_and_only_once(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    residents = [updates.user(f"Bewoner {n}") for n in range(105)]  # 525 rows: two reads
+    for n, resident in enumerate(residents):
+        runtime.service.handle(InboundMessage(
+            "telegram", str(resident["id"]), str(resident["id"]), CommandIn("start"), f"u{n}"))
+
+    async with running(runtime, "webhook", fake) as harness:
+        anna = Resident(harness, updates)
+        await anna.command("start")  # a new turn while the backlog goes out
+        await harness.settle()
+    assert _statuses(db) == ["sent"] * 530
+    assert len(fake.calls_to("sendMessage")) == 530
+    assert len(anna.messages) == 5
+
+
+async def test_messages_to_one_chat_keep_their_pace_and_order(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory
+) -> None:
+    paced = TelegramOptions(chat_pace=ChatPace(burst=2, per_second=10.0),
+                            retry=FAST.retry, drain_seconds=5)
+    async with running(runtime, "webhook", fake, paced) as harness:
+        anna = Resident(harness, updates)
+        await anna.command("start")
+        await anna.command("help")
+    sends = fake.calls_to("sendMessage")
+    times = [c.at for c in sends]
+    # After the burst of two, about one per 0.1 s: five more take at least ~0.4 s.
+    assert len(sends) == 7 and times[-1] - times[0] >= 0.35
+    assert sends[0].params["text"].startswith("Hallo!")
+    assert sends[4].params["text"] == "Wilt u meedoen?"
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_flood_control_of_a_busy_chat_loses_nothing(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    fake.per_chat_rate_limit = RateLimit(3, 1.0)
+    async with running(runtime, "webhook", fake) as harness:  # no pacing of our own here
+        await Resident(harness, updates).command("start")
+    assert fake.rejections["rate_limited_chat"] >= 1
+    texts = [m["text"] for m in fake.sent_messages(updates.default_user["id"])]
+    assert len(texts) == 5 and texts[-1] == "Wilt u meedoen?"
+    assert _statuses(db) == ["sent"] * 5
+
+
+async def test_many_chats_at_once_stay_within_the_bots_overall_limit(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory
+) -> None:
+    fake.rate_limit_per_second = 30  # Telegram's limit for one bot
+    residents = [updates.user(f"Bewoner {n}") for n in range(12)]
+    overall = TelegramOptions(chat_pace=None, retry=FAST.retry, drain_seconds=10)
+    async with running(runtime, "webhook", fake, overall) as harness:
+        await asyncio.gather(*(harness.post(updates.start(user=r)) for r in residents))
+        await harness.settle()
+    assert fake.rejections["rate_limited"] == 0
+    assert all(len(fake.sent_messages(r["id"])) == 5 for r in residents)  # 60 messages
+    sends = [c.at for c in fake.calls_to("sendMessage")]
+    assert sends[-1] - sends[0] >= 1.8
+
+
+async def test_a_press_before_the_question_arrived_still_closes_that_question(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    slow = TelegramOptions(chat_pace=ChatPace(burst=1, per_second=8.0), retry=FAST.retry,
+                           drain_seconds=5)
+    async with running(runtime, "webhook", fake, slow) as harness:
+        assert (await harness.post(updates.start())).status_code == 200
+        # A resident this fast is not human, but two webhook deliveries can be this close.
+        assert (await harness.post(updates.callback_query("1:yes"))).status_code == 200
+        assert fake.calls_to("editMessageText") == []  # the hello is still being sent
+        await harness.settle()
+    texts = [m["text"] for m in fake.sent_messages(updates.default_user["id"])]
+    assert texts[4] == "Wilt u meedoen?\n\nUw antwoord: ✅ Ja"
+    assert texts[-1] == "Bent u 16 jaar of ouder?"
+    assert _statuses(db) == ["sent"] * 7
