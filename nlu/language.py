@@ -6,12 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-# langdetect ships no type information; its three names are used as documented.
-from langdetect import DetectorFactory, detect_langs  # type: ignore[import-untyped]
-from langdetect.lang_detect_exception import LangDetectException  # type: ignore[import-untyped]
+from langdetect import DetectorFactory, detect_langs
+from langdetect.detector_factory import init_factory
+from langdetect.lang_detect_exception import LangDetectException
 
 # langdetect samples randomly; a fixed seed makes the same text give the same answer.
 DetectorFactory.seed = 0
+# langdetect publishes its factory before every language profile is loaded; threads that
+# detect at the same moment on first use would see a half-loaded detector. Load it now.
+init_factory()
 
 MIN_CHARS: Final = 25
 """Shorter texts ("ok", "nee joh") say too little about their language."""

@@ -14,8 +14,10 @@ from bot.cli.common import fail, load_settings, runtime_or_exit
 from bot.cli.db import app as db_app
 from bot.cli.forms import app as forms_app
 from bot.cli.nlu import app as nlu_app
-from bot.cli.whatsapp import app as whatsapp_app
 from bot.cli.privacy import erase, keys_app, purge_command
+from bot.cli.serve import serve
+from bot.cli.telegram import app as telegram_app
+from bot.cli.whatsapp import app as whatsapp_app
 
 app = typer.Typer(
     help="Vertelpunt: residents tell a story and give it meaning themselves.",
@@ -27,6 +29,8 @@ app.add_typer(forms_app, name="forms")
 app.add_typer(keys_app, name="keys")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(whatsapp_app, name="whatsapp")
+app.add_typer(telegram_app, name="telegram")
+app.command()(serve)
 app.command("erase")(erase)
 app.command("purge")(purge_command)
 err = Console(stderr=True)

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from sqlalchemy import select, update
 
 from bot.cli.common import fail, load_settings, runtime_or_exit
-from bot.settings import Settings
+from bot.scheduler import retention_policy
 from storage import repositories as repo
 from storage.crypto import AddressCipher, new_key
 from storage.models import ContactAddress, Participant
 from storage.pseudonyms import pseudonym
-from storage.retention import RetentionPolicy, purge
+from storage.retention import purge
 
 keys_app = typer.Typer(help="Encryption keys for contact addresses.", no_args_is_help=True)
-
-
-def retention_policy(settings: Settings) -> RetentionPolicy:
-    """The retention periods from the settings."""
-    return RetentionPolicy(
-        contact_after_last_checkin=timedelta(days=settings.retention_contact_days),
-        unconfirmed_draft=timedelta(days=settings.retention_draft_days),
-        sent_messages=timedelta(days=settings.retention_sent_messages_days),
-        update_ids=timedelta(days=settings.retention_update_ids_days),
-    )
 
 
 def erase(

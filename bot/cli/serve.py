@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import uvicorn
 from fastapi import FastAPI
 
 from bot.cli.common import EXIT_CONFIG, fail, load_settings, runtime_or_exit
+from bot.outbox import ChannelSender
 from bot.runtime import Runtime
+from bot.scheduler import install_scheduler
 from bot.server import create_app
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -21,20 +26,36 @@ class ServeRefused(Exception):
 
 
 def build_app(runtime: Runtime, telegram_polling: bool = False) -> FastAPI:
-    """The app with every configured channel installed."""
+    """The app with every configured channel installed, and the scheduler."""
+    app = create_app(runtime)
+    senders: dict[str, ChannelSender] = {}
+    telegram = _install_telegram(app, runtime, telegram_polling)
+    if telegram is not None:
+        senders["telegram"] = telegram.sender
+    if runtime.settings.whatsapp_phone_id:
+        from bot.channels.whatsapp import WhatsAppNotConfigured, install_whatsapp
+
+        try:
+            install_whatsapp(app, runtime)
+        except WhatsAppNotConfigured as error:
+            raise ServeRefused(str(error)) from error
+        senders["whatsapp"] = app.state.whatsapp.sender
+    install_scheduler(app, runtime, senders)
+    return app
+
+
+def _install_telegram(app: FastAPI, runtime: Runtime, polling: bool) -> TelegramChannel | None:
     from bot.channels.telegram import TelegramNotConfigured, install_telegram
 
-    app = create_app(runtime)
     if runtime.settings.telegram_token is None:
-        if telegram_polling:
+        if polling:
             raise ServeRefused("--telegram-polling needs VERTELPUNT_TELEGRAM_TOKEN")
         log.info("telegram: no token set, channel not installed")
-        return app
+        return None
     try:
-        install_telegram(app, runtime, polling=telegram_polling)
+        return install_telegram(app, runtime, polling=polling)
     except TelegramNotConfigured as error:
         raise ServeRefused(f"{error} (or use --telegram-polling)") from error
-    return app
 
 
 def serve(
