@@ -46,6 +46,12 @@ class TickReport:
     postponed: int = 0
     results: list[SendResult] = field(default_factory=list)
 
+    def add(self, other: TickReport) -> None:
+        """Count another tick's work in this one."""
+        for name in ("expired", "claimed", "queued", "unreachable", "postponed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.results.extend(other.results)
+
     @property
     def sent(self) -> int:
         """Messages the platform accepted."""
@@ -111,15 +117,22 @@ class CheckInDispatcher:
         return report
 
     async def drain(self) -> TickReport:
-        """Tick until nothing is due any more (for the command line and backlogs)."""
-        total = TickReport()
+        """Send batch after batch until nothing is due; the next batch is claimed while the
+        current one is being sent, so a backlog keeps the platform's rate limit busy."""
+        total, report = TickReport(), TickReport()
+        queued = await asyncio.to_thread(self.prepare, self.clock(), report)
         while True:
-            report = await self.tick()
-            for name in ("expired", "claimed", "queued", "unreachable", "postponed"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
-            total.results.extend(report.results)
-            if report.claimed < self.policy.batch:
+            following: asyncio.Task[list[QueuedMessage]] | None = None
+            upcoming = TickReport()
+            if report.claimed >= self.policy.batch:
+                following = asyncio.create_task(
+                    asyncio.to_thread(self.prepare, self.clock(), upcoming)
+                )
+            report.results = await self._send(queued)
+            total.add(report)
+            if following is None:
                 return total
+            queued, report = await following, upcoming
 
     async def _send(self, queued: list[QueuedMessage]) -> list[SendResult]:
         by_resident: dict[str, list[QueuedMessage]] = {}

@@ -59,7 +59,7 @@ def install_scheduler(
     settings = runtime.settings
     dispatcher = CheckInDispatcher(runtime.service, senders, checkin_policy(settings))
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
-    scheduler.add_job(dispatcher.tick, IntervalTrigger(seconds=settings.checkin_tick_seconds),
+    scheduler.add_job(dispatcher.drain, IntervalTrigger(seconds=settings.checkin_tick_seconds),
                       id="checkins", max_instances=1, coalesce=True)
     scheduler.add_job(asyncio.to_thread, CronTrigger(hour=3, minute=30), args=[run_purge, runtime],
                       id="purge", max_instances=1, coalesce=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
+from pathlib import Path
 from datetime import datetime
 
 from bot.checkins import CheckInDispatcher, CheckInPolicy
@@ -29,7 +31,7 @@ class FileSender:
 
     async def send(self, item: QueuedMessage) -> SendResult:
         os.write(self.fd, f"{os.getpid()} {item.address}\n".encode())
-        await asyncio.sleep(0.001)
+        await asyncio.sleep(0.02)
         return SendResult("sent", None)
 
 
@@ -42,6 +44,10 @@ def main() -> None:
                                   AddressCipher([key]), clock=lambda: now)
     dispatcher = CheckInDispatcher(service, {"telegram": FileSender(out)},
                                    CheckInPolicy(batch=7), clock=lambda: now)
+    # Start together: each worker says it is ready and waits for the go of the test.
+    Path(f"{out}.ready.{os.getpid()}").touch()
+    while not Path(f"{out}.go").exists():
+        time.sleep(0.01)
     asyncio.run(dispatcher.drain())
     db.dispose()
 

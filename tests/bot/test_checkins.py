@@ -243,6 +243,7 @@ def test_two_scheduler_processes_send_each_check_in_once(
 ) -> None:
     import subprocess
     import sys
+    import time
     from pathlib import Path
 
     from storage.crypto import new_key
@@ -256,6 +257,11 @@ def test_two_scheduler_processes_send_each_check_in_once(
     command = [sys.executable, "-m", "tests.bot.checkin_worker", postgres_url, key, str(out),
                MORNING.isoformat()]
     workers = [subprocess.Popen(command, cwd=REPO) for _ in range(2)]
+    deadline = time.monotonic() + 120
+    while len(list(out.parent.glob("sent.log.ready.*"))) < 2:
+        assert time.monotonic() < deadline and all(w.poll() is None for w in workers)
+        time.sleep(0.05)
+    (out.parent / "sent.log.go").touch()
     assert [w.wait(timeout=300) for w in workers] == [0, 0]
     lines = out.read_text().splitlines()
     addresses = [line.split()[1] for line in lines]
