@@ -9,8 +9,8 @@ import asyncio
 import os
 import sys
 import time
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 
 from bot.checkins import CheckInDispatcher, CheckInPolicy
 from bot.outbox import SendResult
