@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot.runtime import Runtime, build_runtime
+from bot.service import Collaborators
 from bot.settings import InsecureSettings, Settings
 from flows.forms.loader import FormError, load_form
 from storage.migrate import ensure_sqlite_directory, is_current
@@ -35,8 +36,9 @@ def load_settings() -> Settings:
         fail(f"invalid settings:\n{error}", EXIT_CONFIG)
 
 
-def runtime_or_exit(settings: Settings) -> Runtime:
-    """The runtime; a broken form or an old schema stops the bot with what to do."""
+def runtime_or_exit(settings: Settings, conversations: bool = True) -> Runtime:
+    """The runtime; a broken form or an old schema stops the bot with what to do. Commands
+    that run no conversation (export, erase, ...) skip loading scrubbing and NLU."""
     try:
         load_form(settings.form)
     except FormError as error:
@@ -46,6 +48,6 @@ def runtime_or_exit(settings: Settings) -> Runtime:
         fail("the database schema is not up to date: run `vertelpunt db upgrade` first",
              EXIT_CONFIG)
     try:
-        return build_runtime(settings)
+        return build_runtime(settings, None if conversations else Collaborators())
     except FormError as error:
         fail(f"the form cannot be used:\n{error}", EXIT_FORM)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.cli.checkins import app as checkins_app
 from bot.cli.common import fail, load_settings, runtime_or_exit
 from bot.cli.db import app as db_app
 from bot.cli.forms import app as forms_app
@@ -31,6 +32,7 @@ app.add_typer(nlu_app, name="nlu")
 app.add_typer(whatsapp_app, name="whatsapp")
 app.add_typer(telegram_app, name="telegram")
 app.command()(serve)
+app.add_typer(checkins_app, name="checkins")
 app.command("erase")(erase)
 app.command("purge")(purge_command)
 err = Console(stderr=True)
@@ -67,7 +69,7 @@ def export(
 
     if format not in ("csv", "jsonl"):
         fail("--format must be csv or jsonl", 2)
-    runtime = runtime_or_exit(load_settings())
+    runtime = runtime_or_exit(load_settings(), conversations=False)
     since_utc = since.replace(tzinfo=since.tzinfo or UTC) if since else None
     with runtime.db.transaction() as session, out.open("w", encoding="utf-8", newline="") as f:
         count = write_export(runtime.form, iter_story_records(session, since_utc), f, format)

@@ -35,7 +35,7 @@ def erase(
         pseudonym(secret, "telegram", telegram_user) if telegram_user
         else pseudonym(secret, "whatsapp", (whatsapp_number or "").lstrip("+"))
     )
-    runtime = runtime_or_exit(settings)
+    runtime = runtime_or_exit(settings, conversations=False)
     with runtime.db.transaction() as session:
         if session.get(Participant, pid) is None:
             fail(f"no participant {pid}: nothing to erase", 1)
@@ -48,7 +48,7 @@ def purge_command(
 ) -> None:
     """Remove what is past its retention period (the service also does this daily)."""
     settings = load_settings()
-    runtime = runtime_or_exit(settings)
+    runtime = runtime_or_exit(settings, conversations=False)
     with runtime.db.transaction() as session:
         report = purge(session, datetime.now(UTC), retention_policy(settings), dry_run)
         if dry_run:
@@ -68,7 +68,7 @@ def keys_new() -> None:
 def keys_rotate() -> None:
     """Re-encrypt every contact address with the newest key, so old keys can be retired."""
     settings = load_settings()
-    runtime = runtime_or_exit(settings)
+    runtime = runtime_or_exit(settings, conversations=False)
     cipher: AddressCipher = runtime.cipher
     count = 0
     with runtime.db.transaction() as session:

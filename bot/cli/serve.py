@@ -25,8 +25,11 @@ class ServeRefused(Exception):
     """The service cannot start as asked (a missing setting, say)."""
 
 
-def build_app(runtime: Runtime, telegram_polling: bool = False) -> FastAPI:
-    """The app with every configured channel installed, and the scheduler."""
+def build_app(
+    runtime: Runtime, telegram_polling: bool = False, scheduler: bool = True
+) -> FastAPI:
+    """The app with every configured channel installed (their senders on
+    `app.state.senders`), and the scheduler."""
     app = create_app(runtime)
     senders: dict[str, ChannelSender] = {}
     telegram = _install_telegram(app, runtime, telegram_polling)
@@ -40,7 +43,9 @@ def build_app(runtime: Runtime, telegram_polling: bool = False) -> FastAPI:
         except WhatsAppNotConfigured as error:
             raise ServeRefused(str(error)) from error
         senders["whatsapp"] = app.state.whatsapp.sender
-    install_scheduler(app, runtime, senders)
+    app.state.senders = senders
+    if scheduler:
+        install_scheduler(app, runtime, senders)
     return app
 
 
