@@ -106,6 +106,13 @@ def cache_dir() -> Path:
     return root / "deduce"
 
 
+def cache_ready() -> bool:
+    """Whether deduce's lookup structures are already built (else the first start is slow)."""
+    from importlib.metadata import version
+
+    return (cache_dir() / f"deduce-{version('deduce')}" / _CACHE_FILE).exists()
+
+
 def _import_deduce() -> Any:
     """Import deduce without letting it reconfigure logging and warnings for the process."""
     root = logging.getLogger()
