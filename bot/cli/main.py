@@ -51,7 +51,6 @@ def chat(
 ) -> None:
     """Talk to the bot in the terminal as one resident."""
     from bot.channels.terminal import TerminalChat
-
     from storage.scrub import cache_ready
 
     if not cache_ready():
