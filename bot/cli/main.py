@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bot.cli.campaigns import app as campaigns_app
 from bot.cli.checkins import app as checkins_app
 from bot.cli.common import load_settings, runtime_or_exit
 from bot.cli.db import app as db_app
@@ -17,7 +16,6 @@ from bot.cli.forms import app as forms_app
 from bot.cli.nlu import app as nlu_app
 from bot.cli.privacy import erase, keys_app, purge_command
 from bot.cli.serve import serve
-from bot.cli.staff import admins_app, audit_command, workers_app
 from bot.cli.telegram import app as telegram_app
 from bot.cli.whatsapp import app as whatsapp_app
 
@@ -37,10 +35,6 @@ app.add_typer(checkins_app, name="checkins")
 app.command("erase")(erase)
 app.command("purge")(purge_command)
 app.command("export")(export_command)
-app.add_typer(admins_app, name="admins")
-app.add_typer(workers_app, name="workers")
-app.add_typer(campaigns_app, name="campaigns")
-app.command("audit")(audit_command)
 err = Console(stderr=True)
 
 
