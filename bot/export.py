@@ -30,6 +30,10 @@ def export_row(form: Form, record: StoryRecord) -> dict[str, Any]:
         "title": record.title or "",
         "text": record.text,
         "parent_story_id": record.parent_story_id or "",
+        "campaign": record.campaign_id or "",
+        "team": record.team or "",
+        "theme": record.theme or "",
+        "after_home_visit": int(record.after_home_visit),
     }
     for outcome in record.checkins:
         prefix = f"checkin{outcome.sequence}."

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.service import Collaborators, ConversationService
 from bot.settings import Settings
+from bot.staff import StaffOptions
 from flows.forms.loader import load_form
 from flows.forms.schema import Form
 from flows.texts import Texts
@@ -71,5 +72,6 @@ def build_runtime(settings: Settings, collaborators: Collaborators | None = None
     service = ConversationService(
         db, form, texts, secret, cipher,
         collaborators or build_collaborators(settings, form.languages),
+        staff=StaffOptions.from_settings(settings),
     )
     return Runtime(settings, db, form, texts, cipher, service)

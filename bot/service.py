@@ -11,11 +11,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.staff import StaffDesk, StaffOptions, StaffOutput
+from bot.staff.admission import StoryTags, admit, story_tags
+from bot.staff.desk import STATE_KEY, command_name
 from flows.context import Context, IntentParserLike, LanguageDetector
 from flows.engine import run_turn
 from flows.events import (
+    CommandIn,
     EraseParticipant,
     Inbound,
+    Outbound,
     PostponeCheckIn,
     RecordConsent,
     SaveAbout,
@@ -56,7 +61,8 @@ def new_story_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
-    """A platform update turned into an engine event, with where to reply."""
+    """A platform update turned into an engine event, with where to reply. A forwarded
+    message was written by someone else: it never acts with the sender's role."""
 
     channel: str
     user_id: str
@@ -64,6 +70,7 @@ class InboundMessage:
     event: Inbound
     update_id: str | None = None
     language_hint: str | None = None
+    forwarded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,7 @@ class ConversationService:
         collaborators: Collaborators | None = None,
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = new_story_id,
+        staff: StaffOptions | None = None,
     ) -> None:
         self.db = db
         self.form = form
@@ -109,6 +117,7 @@ class ConversationService:
         self.collaborators = collaborators or Collaborators()
         self.clock = clock
         self.new_id = new_id
+        self.staff = StaffDesk(form, texts, staff or StaffOptions())
 
     def participant_id(self, channel: str, user_id: str) -> str:
         """The pseudonym of a platform user."""
@@ -133,27 +142,82 @@ class ConversationService:
         now: datetime,
         checkin_id: str | None = None,
     ) -> list[QueuedMessage]:
-        """One turn inside the caller's transaction: lock, run the engine, store, queue."""
+        """One turn inside the caller's transaction: lock, run staff or engine, store, queue."""
         loaded = turns.lock_and_load(
             session, pid, self._first_language(message.language_hint), now
         )
+        if checkin_id is None and not message.forwarded:
+            staffed = self.staff.handle(session, pid, message.channel, message.event,
+                                        loaded.language, loaded.state, now)
+            if staffed is not None:
+                return self._staff_turn(session, loaded, message, staffed, now)
         state = (State.model_validate(loaded.state) if loaded.state
                  else State(language=loaded.language))
+        event, notices = self._admit(session, state, message.event, now)
         ctx = self._context(now, loaded.about, message.language_hint)
-        new_state, result = run_turn(state, message.event, ctx)
+        new_state, result = run_turn(state, event, ctx)
         erased = self._apply(session, loaded, message, result, now)
         if not erased:
-            turns.save_turn(session, loaded, new_state.model_dump(mode="json"), now,
+            turns.save_turn(session, loaded, self._saved_state(new_state, loaded), now,
                             inbound=checkin_id is None)
-        payloads = [o.as_dict() for o in result.outbox]
+        payloads = [*notices, *(o.as_dict() for o in result.outbox)]
+        return self._queue(session, loaded.id, message, payloads, now, erased, checkin_id)
+
+    def _queue(
+        self,
+        session: Session,
+        pid: str,
+        message: InboundMessage,
+        payloads: list[dict[str, Any]],
+        now: datetime,
+        ephemeral: bool | list[bool],
+        checkin_id: str | None = None,
+    ) -> list[QueuedMessage]:
         ids = turns.queue_messages(
             session, pid, message.channel, self.cipher.encrypt(message.address),
-            payloads, now, ephemeral=erased, checkin_id=checkin_id,
+            payloads, now, ephemeral=ephemeral, checkin_id=checkin_id,
         )
         return [
             QueuedMessage(outbox_id, pid, message.channel, message.address, payload)
             for outbox_id, payload in zip(ids, payloads, strict=True)
         ]
+
+    def _staff_turn(
+        self,
+        session: Session,
+        loaded: LoadedParticipant,
+        message: InboundMessage,
+        staffed: StaffOutput,
+        now: datetime,
+    ) -> list[QueuedMessage]:
+        """Store the staff state beside the story conversation's, untouched, and queue."""
+        data = (dict(loaded.state) if loaded.state
+                else State(language=loaded.language).model_dump(mode="json"))
+        data[STATE_KEY] = staffed.state
+        turns.save_turn(session, loaded, data, now)
+        payloads = [payload for payload, _ in staffed.replies]
+        # Secret replies (codes, invite links, QR codes, exports) go once they were sent.
+        secret = [is_secret for _, is_secret in staffed.replies]
+        return self._queue(session, loaded.id, message, payloads, now, secret)
+
+    def _saved_state(self, state: State, loaded: LoadedParticipant) -> dict[str, Any]:
+        data = state.model_dump(mode="json")
+        if loaded.state and STATE_KEY in loaded.state:
+            data[STATE_KEY] = loaded.state[STATE_KEY]
+        return data
+
+    def _admit(
+        self, session: Session, state: State, event: Inbound, now: datetime
+    ) -> tuple[Inbound, list[dict[str, Any]]]:
+        """A /start payload the resident may not use is dropped, with a friendly word."""
+        if not isinstance(event, CommandIn) or command_name(event.name) != "start":
+            return event, []
+        admission = admit(session, event.payload, state.start_payload, now)
+        if admission.notice is None:
+            return event, []
+        notice = Outbound(text=self.texts.get(admission.notice, state.language),
+                          language=state.language)
+        return CommandIn(event.name, admission.payload), [notice.as_dict()]
 
     def _first_language(self, hint: str | None) -> str:
         code = (hint or "").split("-")[0].lower()
@@ -189,7 +253,8 @@ class ConversationService:
                     repo.erase_participant(session, pid, now, requested_by="resident")
                     return True
                 case SaveStory():
-                    repo.add_story(session, self._story(effect, pid, message.channel, now))
+                    tags = story_tags(session, effect.start_payload)
+                    repo.add_story(session, self._story(effect, pid, message.channel, now, tags))
                 case SaveTitle(story_id=story_id, title=title):
                     repo.set_title(session, story_id, title)
                 case SaveAnswer(story_id=sid, question_id=qid, status=status, value=value):
@@ -213,7 +278,9 @@ class ConversationService:
                     checkins.postpone(session, checkin_id, now + POSTPONE)
         return False
 
-    def _story(self, effect: SaveStory, pid: str, channel: str, now: datetime) -> Story:
+    def _story(
+        self, effect: SaveStory, pid: str, channel: str, now: datetime, tags: StoryTags
+    ) -> Story:
         return Story(
             id=effect.story_id,
             participant_id=pid,
@@ -226,6 +293,10 @@ class ConversationService:
             detected_probability=effect.detected_probability,
             channel=channel,
             parent_story_id=effect.parent_story_id,
+            campaign_id=tags.campaign_id,
+            team=tags.team,
+            theme=tags.theme,
+            after_home_visit=tags.after_home_visit,
             created_at=now,
             confirmed_at=now,
         )

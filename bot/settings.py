@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = None
 
     whatsapp_phone_id: str | None = None
     whatsapp_token: SecretStr | None = None
@@ -47,6 +48,10 @@ class Settings(BaseSettings):
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_business_account_id: str | None = None
     whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_number: str | None = None
+
+    invite_days: int = Field(default=30, ge=1)
+    access_code_days: int = Field(default=7, ge=1)
 
     timezone: str = "Europe/Amsterdam"
     checkin_hours_start: int = Field(default=9, ge=0, le=23)

@@ -31,6 +31,14 @@ STORY_COLUMNS: list[tuple[str, str, str]] = [
     ("text", "string", "The story, scrubbed of names, addresses and numbers."),
     ("parent_story_id", "string",
      "For a story told at a check-in: the story it follows up on; else empty."),
+    ("campaign", "string", "Id of the campaign the resident came through (an invite or a "
+     "campaign link); empty when none."),
+    ("team", "string", "The team of the social worker whose invite the resident used; "
+     "never the worker or the resident."),
+    ("theme", "string", "Theme of the home visit the invite was made for (the campaign's "
+     "theme id); empty when none."),
+    ("after_home_visit", "binary", "1 when the resident came through a worker's personal "
+     "invite after a home visit, else 0."),
 ]
 CHECKIN_FIELDS: list[tuple[str, str, str]] = [
     ("status", "category", "scheduled, queued, sent, answered, expired, unreachable, cancelled."),

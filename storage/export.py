@@ -34,6 +34,10 @@ class StoryRecord:
     about: dict[str, Any]
     parent_story_id: str | None = None
     checkins: tuple[CheckInOutcome, ...] = ()
+    campaign_id: str | None = None
+    team: str | None = None
+    theme: str | None = None
+    after_home_visit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +52,15 @@ class CheckInOutcome:
     answer: str | None
 
 
-def _story_batch(session: Session, after: str, since: datetime | None) -> list[Any]:
+def _story_batch(
+    session: Session, after: str, since: datetime | None, campaign_id: str | None
+) -> list[Any]:
     query = (
         select(
             Story.participant_id, Story.id, Story.confirmed_at, Story.language,
             Story.detected_language, Story.channel, Story.form_id, Story.form_version,
             Story.prompt_id, Story.title, Story.text, Participant.about, Story.parent_story_id,
+            Story.campaign_id, Story.team, Story.theme, Story.after_home_visit,
         )
         .join(Participant, Participant.id == Story.participant_id)
         .where(Story.confirmed_at.is_not(None), Story.id > after)
@@ -62,6 +69,8 @@ def _story_batch(session: Session, after: str, since: datetime | None) -> list[A
     )
     if since is not None:
         query = query.where(Story.confirmed_at >= since)
+    if campaign_id is not None:
+        query = query.where(Story.campaign_id == campaign_id)
     return list(session.execute(query))
 
 
@@ -88,11 +97,13 @@ def _checkins(session: Session, story_ids: list[str]) -> dict[str, list[CheckInO
     return found
 
 
-def iter_story_records(session: Session, since: datetime | None = None) -> Iterator[StoryRecord]:
-    """Every confirmed story, ordered by id, a batch at a time."""
+def iter_story_records(
+    session: Session, since: datetime | None = None, campaign_id: str | None = None
+) -> Iterator[StoryRecord]:
+    """Every confirmed story (from `since`, of one campaign), ordered by id, a batch at a time."""
     after = ""
     while True:
-        batch = _story_batch(session, after, since)
+        batch = _story_batch(session, after, since, campaign_id)
         if not batch:
             return
         ids = [row[1] for row in batch]
@@ -103,7 +114,8 @@ def iter_story_records(session: Session, since: datetime | None = None) -> Itera
                 detected_language=row[4], channel=row[5], form_id=row[6], form_version=row[7],
                 prompt=row[8], title=row[9], text=row[10], answers=answers[row[1]],
                 about=row[11] or {}, parent_story_id=row[12],
-                checkins=tuple(checkins[row[1]]),
+                checkins=tuple(checkins[row[1]]), campaign_id=row[13], team=row[14],
+                theme=row[15], after_home_visit=bool(row[16]),
             )
         after = batch[-1][1]
         session.expunge_all()

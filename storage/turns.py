@@ -139,17 +139,19 @@ def queue_messages(
     address: bytes,
     payloads: Sequence[dict[str, Any]],
     now: datetime,
-    ephemeral: bool = False,
+    ephemeral: bool | Sequence[bool] = False,
     checkin_id: str | None = None,
 ) -> list[int]:
-    """Queue messages to send after commit; returns their outbox ids in order."""
+    """Queue messages to send after commit; returns their outbox ids in order. Ephemeral
+    rows (one flag for all, or one per payload) are deleted once sent."""
     if not payloads:
         return []
+    flags = [ephemeral] * len(payloads) if isinstance(ephemeral, bool) else list(ephemeral)
     rows = [
         {"participant_id": participant_id, "channel": channel, "address": address,
-         "payload": payload, "ephemeral": ephemeral, "status": "pending", "attempts": 0,
+         "payload": payload, "ephemeral": flag, "status": "pending", "attempts": 0,
          "created_at": now, "checkin_id": checkin_id}
-        for payload in payloads
+        for payload, flag in zip(payloads, flags, strict=True)
     ]
     result = session.connection().execute(_statements(session).queue, rows)
     return [row[0] for row in result]

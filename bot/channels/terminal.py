@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.service import ConversationService, InboundMessage, QueuedMessage
@@ -11,6 +14,9 @@ from flows.events import ChoiceIn, CommandIn, Inbound, OpenedIn, TextIn
 
 CHANNEL = "terminal"
 SHOWN_KINDS = ("message", "update")
+FILE_KINDS = ("document", "photo")
+# Files staff receive (exports, QR codes) hold stories or invite links: private to this user.
+DEFAULT_FILES_DIR = Path(tempfile.gettempdir()) / "vertelpunt-files"
 
 
 def parse_typed(line: str) -> Inbound:
@@ -54,6 +60,25 @@ def render_plain(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def save_file(payload: dict[str, Any], directory: Path) -> Path:
+    """Write a file payload (base64 data) to `directory`; returns where it went."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Only the last part of the name: a payload never chooses where a file lands.
+    path = directory / Path(str(payload.get("filename") or "file")).name
+    path.write_bytes(base64.b64decode(str(payload.get("data") or "")))
+    return path
+
+
+def render_file(payload: dict[str, Any], path: Path, jsonl: bool) -> str:
+    """A file message: its caption and where the file was written."""
+    caption = str(payload.get("caption") or payload.get("text") or "")
+    if jsonl:
+        return json.dumps({"text": caption, "file": str(path), "kind": payload.get("kind"),
+                           "choices": [], "multi": False, "question": None},
+                          ensure_ascii=False)
+    return f"📎 {caption}\n  {path}"
+
+
 def render_json(payload: dict[str, Any]) -> str:
     """A message as one JSON object of the machine interface."""
     return json.dumps(
@@ -75,20 +100,26 @@ class TerminalChat:
     """Talks to one resident (`user`) over a pair of text streams."""
 
     def __init__(
-        self, service: ConversationService, user: str, out: TextIO, jsonl: bool = False
+        self, service: ConversationService, user: str, out: TextIO, jsonl: bool = False,
+        files_dir: Path = DEFAULT_FILES_DIR,
     ) -> None:
         self.service = service
         self.user = user
         self.out = out
         self.jsonl = jsonl
+        self.files_dir = files_dir
         self.participant_id = service.participant_id(CHANNEL, user)
 
     def _deliver(self, queued: Iterable[QueuedMessage]) -> None:
         shown = []
         for item in queued:
-            if item.payload.get("kind") in SHOWN_KINDS:
+            kind = item.payload.get("kind")
+            if kind in SHOWN_KINDS:
                 render = render_json if self.jsonl else render_plain
                 self.out.write(render(item.payload) + "\n")
+            elif kind in FILE_KINDS:
+                path = save_file(item.payload, self.files_dir)
+                self.out.write(render_file(item.payload, path, self.jsonl) + "\n")
             shown.append((item.outbox_id, None))
         self.service.mark_sent(shown)
         self._turn_end()

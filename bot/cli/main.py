@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from bot.cli.campaigns import app as campaigns_app
 from bot.cli.checkins import app as checkins_app
-from bot.cli.common import fail, load_settings, runtime_or_exit
+from bot.cli.common import load_settings, runtime_or_exit
 from bot.cli.db import app as db_app
+from bot.cli.export import export_command
 from bot.cli.forms import app as forms_app
 from bot.cli.nlu import app as nlu_app
 from bot.cli.privacy import erase, keys_app, purge_command
 from bot.cli.serve import serve
+from bot.cli.staff import admins_app, audit_command, workers_app
 from bot.cli.telegram import app as telegram_app
 from bot.cli.whatsapp import app as whatsapp_app
 
@@ -35,6 +36,11 @@ app.command()(serve)
 app.add_typer(checkins_app, name="checkins")
 app.command("erase")(erase)
 app.command("purge")(purge_command)
+app.command("export")(export_command)
+app.add_typer(admins_app, name="admins")
+app.add_typer(workers_app, name="workers")
+app.add_typer(campaigns_app, name="campaigns")
+app.command("audit")(audit_command)
 err = Console(stderr=True)
 
 
@@ -58,29 +64,6 @@ def chat(
         sys.stdout.write("\n")
     finally:
         runtime.db.dispose()
-
-
-@app.command()
-def export(
-    out: Annotated[Path, typer.Option(help="File to write the stories to.")],
-    format: Annotated[str, typer.Option(help="csv or jsonl.")] = "csv",
-    codebook: Annotated[Path | None, typer.Option(help="File to write the codebook to.")] = None,
-    since: Annotated[datetime | None, typer.Option(help="Only stories from this date.")] = None,
-) -> None:
-    """Export every confirmed story, anonymised, with a codebook."""
-    from bot.export import write_codebook, write_export
-    from storage.export import iter_story_records
-
-    if format not in ("csv", "jsonl"):
-        fail("--format must be csv or jsonl", 2)
-    runtime = runtime_or_exit(load_settings(), conversations=False)
-    since_utc = since.replace(tzinfo=since.tzinfo or UTC) if since else None
-    with runtime.db.transaction() as session, out.open("w", encoding="utf-8", newline="") as f:
-        count = write_export(runtime.form, iter_story_records(session, since_utc), f, format)
-    if codebook is not None:
-        with codebook.open("w", encoding="utf-8") as f:
-            write_codebook(runtime.form, f, datetime.now(UTC))
-    err.print(f"{count} stories written to {out}")
 
 
 @app.command()

@@ -45,6 +45,8 @@ class TelegramChannel:
     async def start(self) -> None:
         """Connect, set the command menus, and send what a crash left unsent."""
         await self.bot.initialize()
+        # Invites link to this bot; Telegram knows its name when the settings do not.
+        self.runtime.service.staff.know_telegram_username(self.bot.username)
         texts = self.runtime.texts
         await set_command_menus(self.bot, texts, self.runtime.form.default_language)
         # Read before the first update is taken: rows above the line are new turns' rows,

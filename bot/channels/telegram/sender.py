@@ -1,8 +1,10 @@
-"""Sends one queued reply to Telegram: a new message, a redrawn keyboard, or a closed question."""
+"""Sends one queued reply to Telegram: a new message, a redrawn keyboard, a closed question,
+or a file (a document, or a photo such as an invite's QR code)."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dtm
 import logging
 import warnings
@@ -10,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -24,6 +26,8 @@ from storage.contacts import SentQuestion
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# Telegram allows 1,024 characters in a photo's or document's caption.
+MAX_CAPTION = 1024
 QuestionLookup = Callable[[str, str], Awaitable[SentQuestion | None]]
 """(participant id, token) -> the sent message that asked that question, if any."""
 
@@ -61,6 +65,8 @@ class TelegramSender:
                 return await self._redraw(item)
             if kind == "answered":
                 return await self._close(item)
+            if kind in ("photo", "document"):
+                return await self._file(item.address, item.payload)
             return await self._new_message(item.address, item.payload)
         except Forbidden:
             log.info("telegram: a resident blocked the bot; marked unreachable")
@@ -99,6 +105,15 @@ class TelegramSender:
                         reply_markup=markup if last else None),
             )
         return SendResult("sent", str(sent.message_id) if sent else None)
+
+    async def _file(self, chat: str, payload: Mapping[str, Any]) -> SendResult:
+        """A file carried in the payload (base64), with its caption."""
+        content = base64.b64decode(str(payload.get("data") or ""))
+        upload = InputFile(content, filename=str(payload.get("filename") or "file"))
+        caption = str(payload.get("caption") or "")[:MAX_CAPTION] or None
+        method = self.bot.send_photo if payload.get("kind") == "photo" else self.bot.send_document
+        sent = await self._call(chat, partial(method, int(chat), upload, caption=caption))
+        return SendResult("sent", str(sent.message_id))
 
     async def _redraw(self, item: QueuedMessage) -> SendResult:
         """A multiple-choice toggle: the same message, its check marks changed."""

@@ -95,7 +95,9 @@ def read_update(update: Update) -> Received:
     return Ignored()
 
 
-def _inbound(update_id: int, user: User, chat_id: int, event: Inbound) -> InboundMessage:
+def _inbound(
+    update_id: int, user: User, chat_id: int, event: Inbound, forwarded: bool = False
+) -> InboundMessage:
     return InboundMessage(
         channel=CHANNEL,
         user_id=str(user.id),
@@ -103,6 +105,7 @@ def _inbound(update_id: int, user: User, chat_id: int, event: Inbound) -> Inboun
         event=event,
         update_id=str(update_id),
         language_hint=user.language_code,
+        forwarded=forwarded,
     )
 
 
@@ -123,7 +126,9 @@ def _message(update_id: int, message: Message, edited: bool) -> Received:
         return Ignored()
     # An edit cannot change what was already stored; the engine says so.
     event = MediaIn("edited") if edited else event_of(message)
-    return Turn(_inbound(update_id, user, message.chat.id, event))
+    # Someone else wrote a forwarded message: it must not act with this user's role.
+    forwarded = message.forward_origin is not None
+    return Turn(_inbound(update_id, user, message.chat.id, event, forwarded))
 
 
 def _language(user: User | None) -> str | None:

@@ -86,6 +86,8 @@ def inbound_message(update: MessageUpdate) -> InboundMessage | None:
         event=event,
         update_id=update_key("message", update.wamid),
         language_hint=language,
+        # Someone else wrote a forwarded message: it must not act with this user's role.
+        forwarded=update.forwarded,
     )
 
 

@@ -63,6 +63,7 @@ class MessageUpdate:
     text: str | None = None
     reply_id: str | None = None
     voice: bool = False
+    forwarded: bool = False
 
     @classmethod
     def from_update(cls, message: dict[str, Any], contacts: list[dict[str, Any]]) -> Update:
@@ -75,7 +76,9 @@ class MessageUpdate:
             return IgnoredUpdate("incomplete")
         text, reply_id = _content(kind, message)
         voice = kind == "audio" and _obj(message.get("audio")).get("voice") is True
-        return cls(wamid, resident, kind, text, reply_id, voice)
+        context = _obj(message.get("context"))
+        forwarded = context.get("forwarded") is True or context.get("frequently_forwarded") is True
+        return cls(wamid, resident, kind, text, reply_id, voice, forwarded)
 
 
 def _content(kind: str, message: dict[str, Any]) -> tuple[str | None, str | None]:
