@@ -17,8 +17,10 @@ from storage.models import (
     ContactAddress,
     ConversationState,
     Erasure,
+    Invite,
     OutboxMessage,
     Participant,
+    Role,
     Story,
 )
 
@@ -112,7 +114,10 @@ def erase_participant(
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(CheckIn).where(CheckIn.participant_id == participant_id))
-    for model in (Story, ConsentRecord, ContactAddress, ConversationState, OutboxMessage):
+    # A worker or admin who erases their data loses their role and their invites' counts;
+    # the audit log keeps its entries (who did what with the stories is not theirs alone).
+    session.execute(delete(Invite).where(Invite.worker_id == participant_id))
+    for model in (Story, ConsentRecord, ContactAddress, ConversationState, OutboxMessage, Role):
         column = model.participant_id
         session.execute(delete(model).where(column == participant_id))
     session.execute(delete(Participant).where(Participant.id == participant_id))

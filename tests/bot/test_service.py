@@ -15,8 +15,10 @@ from storage.models import (
     ContactAddress,
     ConversationState,
     Erasure,
+    Invite,
     OutboxMessage,
     Participant,
+    Role,
     Story,
 )
 from tests.scripts import FULL_CONVERSATION, event_of
@@ -108,6 +110,11 @@ def test_concurrent_turns_of_one_resident_are_serialised(
 def test_erasure_removes_every_row(service: ConversationService, db: Database) -> None:
     _tell_full_story(service)
     _tell_full_story(service, user="bert")
+    anna = service.participant_id("terminal", "anna")
+    with db.transaction() as session:
+        now = service.clock()
+        session.add(Role(participant_id=anna, role="worker", team="Oost", granted_at=now))
+        session.add(Invite(token_hash="h" * 64, worker_id=anna, created_at=now, expires_at=now))
     _send(service, event_of("command", "/verwijder"))
     out = _send(service, ChoiceIn("erase_yes"))
     assert "gewist" in str(out[0]["text"])
@@ -120,6 +127,7 @@ def test_erasure_removes_every_row(service: ConversationService, db: Database) -
     assert {o.participant_id for o in outbox} == {remaining[0].participant_id}
     assert _count(db, Participant) == 1 and _count(db, ConversationState) == 1
     assert _count(db, Answer) == 7 and _count(db, ContactAddress) == 1
+    assert _count(db, Role) == 0 and _count(db, Invite) == 0
     out = _send(service, OpenedIn())
     assert out[-1]["question"] == "_consent"
 
