@@ -10,45 +10,38 @@ from typing import Any, TextIO
 
 import orjson
 
-from flows.codebook import answer_values, codebook, columns
+from flows.codebook import answer_cells, codebook, columns
 from flows.forms.schema import Form
 from storage.export import StoryRecord
 
 
-def export_row(form: Form, record: StoryRecord) -> dict[str, Any]:
-    """One story as a mapping of column name to cell."""
-    row: dict[str, Any] = {
-        "participant_id": record.participant_id,
-        "story_id": record.story_id,
-        "collected_at": record.collected_at.isoformat() if record.collected_at else "",
-        "language": record.language,
-        "detected_language": record.detected_language or "",
-        "channel": record.channel,
-        "form_id": record.form_id,
-        "form_version": record.form_version,
-        "prompt": record.prompt or "",
-        "title": record.title or "",
-        "text": record.text,
-        "parent_story_id": record.parent_story_id or "",
-        "campaign": record.campaign_id or "",
-        "team": record.team or "",
-        "theme": record.theme or "",
-        "after_home_visit": int(record.after_home_visit),
-    }
-    for outcome in record.checkins:
-        prefix = f"checkin{outcome.sequence}."
-        row[prefix + "status"] = outcome.status
-        row[prefix + "due"] = outcome.due_at.isoformat()
-        row[prefix + "sent"] = outcome.sent_at.isoformat() if outcome.sent_at else ""
-        row[prefix + "answered_at"] = outcome.answered_at.isoformat() if outcome.answered_at else ""
-        row[prefix + "answer"] = outcome.answer or ""
+def _moment(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def export_cells(form: Form, record: StoryRecord) -> list[Any]:
+    """One story as cells in the order of `columns(form)`."""
+    cells: list[Any] = [
+        record.participant_id, record.story_id, _moment(record.collected_at), record.language,
+        record.detected_language or "", record.channel, record.form_id, record.form_version,
+        record.prompt or "", record.title or "", record.text, record.parent_story_id or "",
+        record.campaign_id or "", record.team or "", record.theme or "",
+        int(record.after_home_visit),
+    ]
     for q in form.questions:
         status, value = record.answers.get(q.id, ("", None))
-        row.update(answer_values(q, status, value))
+        cells.extend(answer_cells(q, status, value))
     for q in form.about:
         given = record.about.get(q.id) or {}
-        row.update(answer_values(q, given.get("status", ""), given.get("value")))
-    return row
+        cells.extend(answer_cells(q, given.get("status", ""), given.get("value")))
+    outcomes = {o.sequence: o for o in record.checkins}
+    for number in range(1, len(form.follow_up.days) + 1):
+        o = outcomes.get(number)
+        cells.extend(
+            [o.status, _moment(o.due_at), _moment(o.sent_at), _moment(o.answered_at),
+             o.answer or ""] if o else ["", "", "", "", ""]
+        )
+    return cells
 
 
 def write_export(
@@ -61,8 +54,7 @@ def write_export(
         writer.writerow(names)
     count = 0
     for record in records:
-        row = export_row(form, record)
-        cells = [row.get(n, "") for n in names]
+        cells = export_cells(form, record)
         if fmt == "csv":
             writer.writerow(cells)
         else:

@@ -127,24 +127,27 @@ def codebook(form: Form) -> dict[str, Any]:
     }
 
 
-def answer_values(q: Question, status: str, value: Any) -> dict[str, Any]:
-    """The export cells of one answer."""
-    cells: dict[str, Any] = {f"{q.id}.na": {"answered": 0, "declined": 1}.get(status, "")}
-    if status != "answered" or value is None:
-        return cells
+def answer_cells(q: Question, status: str, value: Any) -> list[Any]:
+    """The export cells of one answer, in the order of the question's columns."""
+    na = {"answered": 0, "declined": 1}.get(status, "")
+    answered = status == "answered" and value is not None
     match q.type:
-        case "single_choice":
-            cells[q.id] = value.get("option", "")
+        case "multi_choice":
+            picked = set(value.get("options", [])) if answered else None
+            cells: list[Any] = [
+                ("" if picked is None else int(o.id in picked)) for o in q.options
+            ]
+        case "triad":
+            shares = TRIAD_PROPORTIONS.get(value.get("option", "") if answered else "",
+                                           ("", "", ""))
+            cells = list(shares)
         case "scale":
             ids = [o.id for o in q.options]
-            option = value.get("option")
-            cells[q.id] = ids.index(option) / (len(ids) - 1) if option in ids else ""
-        case "multi_choice":
-            picked = set(value.get("options", []))
-            cells.update({f"{q.id}.{o.id}": int(o.id in picked) for o in q.options})
-        case "triad":
-            shares = TRIAD_PROPORTIONS.get(value.get("option", ""), ("", "", ""))
-            cells.update({f"{q.id}.{c.id}": s for c, s in zip(q.corners, shares, strict=True)})
+            option = value.get("option") if answered else None
+            cells = [ids.index(option) / (len(ids) - 1) if option in ids else ""]
+        case "single_choice":
+            cells = [value.get("option", "") if answered else ""]
         case _:
-            cells[q.id] = value.get("text", "")
+            cells = [value.get("text", "") if answered else ""]
+    cells.append(na)
     return cells
