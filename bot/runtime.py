@@ -12,13 +12,9 @@ from bot.staff import StaffOptions
 from flows.forms.loader import load_form
 from flows.forms.schema import Form
 from flows.texts import Texts
-from nlu.factory import build_intent_parser
-from nlu.language import detect_language
-from nlu.safety import mentions_danger
 from storage.crypto import AddressCipher
 from storage.db import Database
 from storage.migrate import ensure_sqlite_directory
-from storage.scrub import scrub_story_text, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +42,21 @@ def build_texts(settings: Settings, form: Form) -> Texts:
 def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collaborators:
     """Scrubbing, NLU (Rasa when configured, else the embedded matcher), language detection
     and the safety lexicon."""
+    # Imported here: loading scrubbing and NLU takes seconds that commands without
+    # conversations (export, erase, checkins list) need not wait for.
+    from nlu import language
+    from nlu.factory import build_intent_parser
+    from nlu.safety import mentions_danger
+    from storage.scrub import scrub_story_text, warm_up
+
     supported = tuple(languages)
 
     def detect(text: str, hint: str | None) -> tuple[str, float] | None:
-        guess = detect_language(text, hint, supported)
+        guess = language.detect_language(text, hint, supported)
         return (guess.language, guess.probability) if guess else None
 
     warm_up()
+    language.warm_up()
     return Collaborators(
         scrub=scrub_story_text,
         nlu=build_intent_parser(settings.rasa_url, settings.rasa_timeout),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -12,9 +13,14 @@ from langdetect.lang_detect_exception import LangDetectException
 
 # langdetect samples randomly; a fixed seed makes the same text give the same answer.
 DetectorFactory.seed = 0
-# langdetect publishes its factory before every language profile is loaded; threads that
-# detect at the same moment on first use would see a half-loaded detector. Load it now.
-init_factory()
+_LOADED = threading.Lock()
+
+
+def warm_up() -> None:
+    """Load every language profile (0.4 s) before threads detect: langdetect publishes its
+    factory before the profiles are in, so concurrent first uses see a half-loaded one."""
+    with _LOADED:
+        init_factory()
 
 MIN_CHARS: Final = 25
 """Shorter texts ("ok", "nee joh") say too little about their language."""
@@ -49,6 +55,7 @@ def _candidates(text: str) -> list[tuple[str, float]]:
 
 def detect_language(text: str, hint: str | None, supported: Sequence[str]) -> LanguageGuess | None:
     """Return the supported language of `text`, or None when it is too short or unclear."""
+    warm_up()
     letters = sum(char.isalpha() for char in text)
     if len(text.strip()) < MIN_CHARS or letters < MIN_CHARS // 2:
         return None
