@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Answer, CheckIn, Participant, Story
 
-BATCH = 5000
+BATCH = 2000
 
 
 @dataclass(frozen=True, slots=True)
