@@ -24,7 +24,8 @@ class BotApiHttpServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _BotApiRequestHandler)
         self.api = api
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._connections_lock = threading.Condition()
+        self._answering = 0  # requests between reading and having written their answer
 
     def track(self, connection: socket.socket, is_open: bool) -> None:
         with self._connections_lock:
@@ -33,9 +34,17 @@ class BotApiHttpServer(ThreadingHTTPServer):
             else:
                 self._connections.discard(connection)
 
-    def close_connections(self) -> None:
-        """Wake handler threads idling on keep-alive connections."""
+    def answering(self, started: bool) -> None:
+        """Count a request that is being answered (woken long polls among them)."""
         with self._connections_lock:
+            self._answering += 1 if started else -1
+            self._connections_lock.notify_all()
+
+    def close_connections(self) -> None:
+        """Wake handler threads idling on keep-alive connections, once every answer being
+        written is out (else a client sees a cut-off body)."""
+        with self._connections_lock:
+            self._connections_lock.wait_for(lambda: self._answering == 0, timeout=5)
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):  # already closed by the client
@@ -63,6 +72,13 @@ class _BotApiRequestHandler(BaseHTTPRequestHandler):
         self._answer()
 
     def _answer(self) -> None:
+        self.server.answering(started=True)
+        try:
+            self._read_and_answer()
+        finally:
+            self.server.answering(started=False)
+
+    def _read_and_answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         content_type = self.headers.get("Content-Type", "")
