@@ -1,12 +1,11 @@
-"""Sending queued replies after commit, and what a channel reports back."""
+"""What a channel that sends queued replies offers, and what it reports back."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from bot.service import ConversationService, QueuedMessage
+from bot.service import QueuedMessage
 
 SendStatus = Literal["sent", "failed", "unreachable", "retry"]
 
@@ -23,18 +22,3 @@ class ChannelSender(Protocol):
     """A channel that can send one queued message."""
 
     async def send(self, item: QueuedMessage) -> SendResult: ...
-
-
-async def deliver(
-    service: ConversationService, items: list[QueuedMessage], sender: ChannelSender
-) -> list[SendResult]:
-    """Send queued messages in order and record each result; a row left `retry` stays pending."""
-    results = []
-    for item in items:
-        result = await sender.send(item)
-        if result.status != "retry":
-            await asyncio.to_thread(
-                service.mark, item.outbox_id, result.status, result.platform_message_id
-            )
-        results.append(result)
-    return results

@@ -44,11 +44,6 @@ def _require_strings(node: Any, where: str) -> None:
         raise ValueError(f"{where}: {node!r} must be quoted text")
 
 
-def catalogue_languages(directory: Path = CATALOGUE_DIR) -> list[str]:
-    """Languages that have a message catalogue."""
-    return sorted(p.stem for p in directory.glob("*.yaml"))
-
-
 def _lookup(data: dict[str, Any], key: str) -> Any:
     node: Any = data
     for part in key.split("."):
