@@ -144,18 +144,21 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--export-only", action="store_true",
+                        help="Skip the turns; measure only the export.")
     args = parser.parse_args()
-    print(f"one process; residents: {args.residents}; "
-          f"{len(FULL_CONVERSATION) + 1} turns each")
     with tempfile.TemporaryDirectory() as tmp:
-        print("SQLite turns:")
-        turns(f"sqlite:///{tmp}/turns.db", args.residents, args.concurrency)
-        pg_url, pg_name = scratch_postgres()
-        try:
-            print("PostgreSQL turns:")
-            turns(pg_url, args.residents, args.concurrency)
-        finally:
-            drop_postgres(pg_name)
+        if not args.export_only:
+            print(f"one process; residents: {args.residents}; "
+                  f"{len(FULL_CONVERSATION) + 1} turns each")
+            print("SQLite turns:")
+            turns(f"sqlite:///{tmp}/turns.db", args.residents, args.concurrency)
+            pg_url, pg_name = scratch_postgres()
+            try:
+                print("PostgreSQL turns:")
+                turns(pg_url, args.residents, args.concurrency)
+            finally:
+                drop_postgres(pg_name)
         for size in (args.stories // 10, args.stories):
             pg_url, pg_name = scratch_postgres()
             try:
