@@ -40,13 +40,15 @@ from storage import checkins, turns
 from storage import repositories as repo
 from storage.crypto import AddressCipher
 from storage.db import Database
-from storage.models import OutboxMessage, Story
+from storage.models import OutboxMessage
 from storage.pseudonyms import pseudonym
 from storage.turns import LoadedParticipant
 
 log = logging.getLogger(__name__)
 # A resident busy with a story is asked about the earlier one a little later.
 POSTPONE = timedelta(hours=1)
+# Encrypted addresses kept in memory for the outbox (the plain ones arrive with each message).
+SEALED_KEPT = 10_000
 
 
 def utc_now() -> datetime:
@@ -118,6 +120,7 @@ class ConversationService:
         self.clock = clock
         self.new_id = new_id
         self.staff = StaffDesk(form, texts, staff or StaffOptions())
+        self._sealed_addresses: dict[str, bytes] = {}
 
     def participant_id(self, channel: str, user_id: str) -> str:
         """The pseudonym of a platform user."""
@@ -126,12 +129,8 @@ class ConversationService:
     def handle(self, message: InboundMessage) -> list[QueuedMessage] | None:
         """Run one turn in one transaction; None when the update was seen before."""
         now = self.clock()
+        pid = self.participant_id(message.channel, message.user_id)
         with self.db.transaction() as session:
-            if message.update_id is not None and not turns.claim_update(
-                session, message.channel, message.update_id, now
-            ):
-                return None
-            pid = self.participant_id(message.channel, message.user_id)
             return self.run_turn(session, pid, message, now)
 
     def run_turn(
@@ -141,11 +140,16 @@ class ConversationService:
         message: InboundMessage,
         now: datetime,
         checkin_id: str | None = None,
-    ) -> list[QueuedMessage]:
-        """One turn inside the caller's transaction: lock, run staff or engine, store, queue."""
+    ) -> list[QueuedMessage] | None:
+        """One turn inside the caller's transaction: claim the update and lock, run staff or
+        engine, store, queue; None when the update was handled before."""
+        update = None if message.update_id is None else (message.channel, message.update_id)
         loaded = turns.lock_and_load(
-            session, pid, self._first_language(message.language_hint), now
+            session, pid, self._first_language(message.language_hint), now, update,
+            inbound=checkin_id is None,
         )
+        if loaded is None:
+            return None
         if checkin_id is None and not message.forwarded:
             staffed = self.staff.handle(session, pid, message.channel, message.event,
                                         loaded.language, loaded.state, now)
@@ -158,8 +162,7 @@ class ConversationService:
         new_state, result = run_turn(state, event, ctx)
         erased = self._apply(session, loaded, message, result, now)
         if not erased:
-            turns.save_turn(session, loaded, self._saved_state(new_state, loaded), now,
-                            inbound=checkin_id is None)
+            turns.save_turn(session, loaded, self._saved_state(new_state, loaded), now)
         payloads = [*notices, *(o.as_dict() for o in result.outbox)]
         return self._queue(session, loaded.id, message, payloads, now, erased, checkin_id)
 
@@ -174,13 +177,23 @@ class ConversationService:
         checkin_id: str | None = None,
     ) -> list[QueuedMessage]:
         ids = turns.queue_messages(
-            session, pid, message.channel, self.cipher.encrypt(message.address),
+            session, pid, message.channel, self._sealed(message.address),
             payloads, now, ephemeral=ephemeral, checkin_id=checkin_id,
         )
         return [
             QueuedMessage(outbox_id, pid, message.channel, message.address, payload)
             for outbox_id, payload in zip(ids, payloads, strict=True)
         ]
+
+    def _sealed(self, address: str) -> bytes:
+        """The address encrypted for the outbox; one ciphertext per address is kept for a
+        while, as encrypting costs as much as the rest of queueing."""
+        sealed = self._sealed_addresses.get(address)
+        if sealed is None:
+            if len(self._sealed_addresses) >= SEALED_KEPT:
+                self._sealed_addresses.clear()
+            sealed = self._sealed_addresses[address] = self.cipher.encrypt(address)
+        return sealed
 
     def _staff_turn(
         self,
@@ -280,26 +293,27 @@ class ConversationService:
 
     def _story(
         self, effect: SaveStory, pid: str, channel: str, now: datetime, tags: StoryTags
-    ) -> Story:
-        return Story(
-            id=effect.story_id,
-            participant_id=pid,
-            form_id=effect.form_id,
-            form_version=effect.form_version,
-            prompt_id=effect.prompt_id,
-            text=effect.text,
-            language=effect.language,
-            detected_language=effect.detected_language,
-            detected_probability=effect.detected_probability,
-            channel=channel,
-            parent_story_id=effect.parent_story_id,
-            campaign_id=tags.campaign_id,
-            team=tags.team,
-            theme=tags.theme,
-            after_home_visit=tags.after_home_visit,
-            created_at=now,
-            confirmed_at=now,
-        )
+    ) -> dict[str, Any]:
+        return {
+            "id": effect.story_id,
+            "participant_id": pid,
+            "form_id": effect.form_id,
+            "form_version": effect.form_version,
+            "prompt_id": effect.prompt_id,
+            "title": None,
+            "text": effect.text,
+            "language": effect.language,
+            "detected_language": effect.detected_language,
+            "detected_probability": effect.detected_probability,
+            "channel": channel,
+            "parent_story_id": effect.parent_story_id,
+            "campaign_id": tags.campaign_id,
+            "team": tags.team,
+            "theme": tags.theme,
+            "after_home_visit": tags.after_home_visit,
+            "created_at": now,
+            "confirmed_at": now,
+        }
 
     def _queued(self, row: OutboxMessage, address: str) -> QueuedMessage:
         return QueuedMessage(row.id, row.participant_id, row.channel, address, row.payload)

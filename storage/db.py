@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -98,7 +99,10 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _make_sqlite_transactions_immediate(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before every checkout (a round trip per transaction): a connection the server
+    # dropped fails its transaction once, SQLAlchemy then replaces the pool's connections,
+    # and the platform delivers the update again. Idle connections are renewed hourly.
+    kwargs.setdefault("pool_recycle", 3600)
     return create_engine(url, **kwargs)
 
 
@@ -109,6 +113,9 @@ class Database:
         self.url = normalise_url(url)
         self.engine = create_db_engine(self.url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process take turns here instead of
+        # in SQLite's busy handler, which sleeps and retries and so makes waits long.
+        self._writer = threading.RLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -118,7 +125,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any error."""
-        with self._sessions() as session, session.begin():
+        if self._writer is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with self._writer, self._sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

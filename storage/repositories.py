@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage import checkins
@@ -25,15 +27,14 @@ from storage.models import (
 )
 
 
-def add_story(session: Session, story: Story) -> None:
-    """Store a confirmed story."""
-    session.add(story)
-    session.flush()
+def add_story(session: Session, story: dict[str, Any]) -> None:
+    """Store a confirmed story (its column values)."""
+    session.connection().execute(_INSERT_STORY, story)
 
 
 def set_title(session: Session, story_id: str, title: str) -> None:
     """Give a story its title."""
-    session.execute(update(Story).where(Story.id == story_id).values(title=title))
+    session.connection().execute(_SET_TITLE, {"story_id": story_id, "title": title})
 
 
 def save_answer(
@@ -45,17 +46,11 @@ def save_answer(
     now: datetime,
 ) -> None:
     """Store (or replace) the answer to one question about a story."""
-    session.execute(
-        delete(Answer).where(Answer.story_id == story_id, Answer.question_id == question_id)
-    )
-    session.add(
-        Answer(
-            story_id=story_id,
-            question_id=question_id,
-            status=status,
-            value=value,
-            answered_at=now,
-        )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    session.connection().execute(
+        _SAVE_ANSWER[postgres],
+        {"story_id": story_id, "question_id": question_id, "status": status, "value": value,
+         "answered_at": now},
     )
 
 
@@ -69,16 +64,33 @@ def record_consent(
     now: datetime,
 ) -> None:
     """Store that consent was given or withdrawn."""
-    session.add(
-        ConsentRecord(
-            participant_id=participant_id,
-            scope=scope,
-            text_id=text_id,
-            text_version=text_version,
-            given=given,
-            recorded_at=now,
-        )
+    session.connection().execute(
+        _INSERT_CONSENT,
+        {"participant_id": participant_id, "scope": scope, "text_id": text_id,
+         "text_version": text_version, "given": given, "recorded_at": now},
     )
+
+
+# Built once, run as Core: these run during turns, where the ORM's unit of work costs more
+# than the statements themselves.
+_STORIES, _ANSWERS = cast(Table, Story.__table__), cast(Table, Answer.__table__)
+_INSERT_STORY = insert(_STORIES)
+_SET_TITLE = update(_STORIES).where(_STORIES.c.id == bindparam("story_id")).values(
+    title=bindparam("title")
+)
+_INSERT_CONSENT = insert(cast(Table, ConsentRecord.__table__))
+
+
+def _answer_upsert(upsert: Any) -> Any:
+    statement = upsert(_ANSWERS)
+    return statement.on_conflict_do_update(
+        index_elements=[_ANSWERS.c.story_id, _ANSWERS.c.question_id],
+        set_={"status": statement.excluded.status, "value": statement.excluded.value,
+              "answered_at": statement.excluded.answered_at},
+    )
+
+
+_SAVE_ANSWER = {True: _answer_upsert(pg_insert), False: _answer_upsert(sqlite_insert)}
 
 
 def save_contact(
