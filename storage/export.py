@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Text, cast, select
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, CheckIn, Participant, Story
@@ -17,7 +17,11 @@ BATCH = 2000
 
 @dataclass(frozen=True, slots=True)
 class StoryRecord:
-    """One confirmed story as exported: its fields, answers and the teller's about-you."""
+    """One confirmed story as exported: its fields, answers and the teller's about-you.
+
+    Answer values and the about-you are the JSON text as stored (None when SQL NULL), not
+    decoded: an export decodes each distinct text once rather than every story's answers.
+    """
 
     participant_id: str
     story_id: str
@@ -30,8 +34,10 @@ class StoryRecord:
     prompt: str | None
     title: str | None
     text: str
-    answers: dict[str, tuple[str, Any]]
-    about: dict[str, Any]
+    answers: dict[str, tuple[str, str | None]]
+    """Question id: (status, value as JSON text)."""
+    about: str | None
+    """The teller's about-you answers as JSON text: {question id: {"status", "value"}}."""
     parent_story_id: str | None = None
     checkins: tuple[CheckInOutcome, ...] = ()
     campaign_id: str | None = None
@@ -53,14 +59,15 @@ class CheckInOutcome:
 
 
 def _story_batch(
-    session: Session, after: str, since: datetime | None, campaign_id: str | None
-) -> list[Any]:
+    conn: Connection, after: str, since: datetime | None, campaign_id: str | None
+) -> Sequence[Any]:
     query = (
         select(
             Story.participant_id, Story.id, Story.confirmed_at, Story.language,
             Story.detected_language, Story.channel, Story.form_id, Story.form_version,
-            Story.prompt_id, Story.title, Story.text, Participant.about, Story.parent_story_id,
-            Story.campaign_id, Story.team, Story.theme, Story.after_home_visit,
+            Story.prompt_id, Story.title, Story.text, cast(Participant.about, Text),
+            Story.parent_story_id, Story.campaign_id, Story.team, Story.theme,
+            Story.after_home_visit,
         )
         .join(Participant, Participant.id == Story.participant_id)
         .where(Story.confirmed_at.is_not(None), Story.id > after)
@@ -71,38 +78,43 @@ def _story_batch(
         query = query.where(Story.confirmed_at >= since)
     if campaign_id is not None:
         query = query.where(Story.campaign_id == campaign_id)
-    return list(session.connection().execute(query).all())
+    return conn.execute(query).all()
 
 
 # Answers and check-ins of a batch are read by a range of story ids, not a list of them:
 # a 2,000-item IN list costs more to send and parse than the rows it selects. Rows of
 # stories outside the batch (unconfirmed, filtered) fall in the range and are skipped.
 def _answers(
-    session: Session, story_ids: list[str]
-) -> dict[str, dict[str, tuple[str, Any]]]:
-    found: dict[str, dict[str, tuple[str, Any]]] = {sid: {} for sid in story_ids}
-    query = select(Answer.story_id, Answer.question_id, Answer.status, Answer.value).where(
-        Answer.story_id >= story_ids[0], Answer.story_id <= story_ids[-1]
-    )
-    for row in session.connection().execute(query).all():
-        answers = found.get(row[0])
+    conn: Connection, story_ids: list[str]
+) -> dict[str, dict[str, tuple[str, str | None]]]:
+    found: dict[str, dict[str, tuple[str, str | None]]] = {sid: {} for sid in story_ids}
+    query = select(
+        Answer.story_id, Answer.question_id, Answer.status, cast(Answer.value, Text)
+    ).where(Answer.story_id >= story_ids[0], Answer.story_id <= story_ids[-1])
+    # Every column is text that needs no conversion, so the rows (about ten per story) are
+    # read from the driver's cursor as plain tuples: a SQLAlchemy Row for each costs
+    # more than everything else done with them.
+    with conn.execute(query) as result:
+        rows = result.cursor.fetchall()
+    for story_id, question_id, status, value in rows:
+        answers = found.get(story_id)
         if answers is not None:
-            answers[row[1]] = (row[2], row[3])
+            answers[question_id] = (status, value)
     return found
 
 
-def _checkins(session: Session, story_ids: list[str]) -> dict[str, list[CheckInOutcome]]:
-    found: dict[str, list[CheckInOutcome]] = {sid: [] for sid in story_ids}
+def _checkins(conn: Connection, story_ids: list[str]) -> dict[str, list[CheckInOutcome]]:
+    found: dict[str, list[CheckInOutcome]] = {}
     query = (
         select(CheckIn.story_id, CheckIn.sequence, CheckIn.status, CheckIn.due_at,
                CheckIn.sent_at, CheckIn.answered_at, CheckIn.answer)
         .where(CheckIn.story_id >= story_ids[0], CheckIn.story_id <= story_ids[-1])
         .order_by(CheckIn.sequence)
     )
-    for row in session.connection().execute(query).all():
-        outcomes = found.get(row[0])
-        if outcomes is not None:
-            outcomes.append(CheckInOutcome(row[1], row[2], row[3], row[4], row[5], row[6]))
+    for row in conn.execute(query):
+        found.setdefault(row[0], []).append(
+            CheckInOutcome(row[1], row[2], row[3], row[4], row[5], row[6])
+        )
     return found
 
 
@@ -110,20 +122,22 @@ def iter_story_records(
     session: Session, since: datetime | None = None, campaign_id: str | None = None
 ) -> Iterator[StoryRecord]:
     """Every confirmed story (from `since`, of one campaign), ordered by id, a batch at a time."""
+    conn = session.connection()
     after = ""
     while True:
-        batch = _story_batch(session, after, since, campaign_id)
+        batch = _story_batch(conn, after, since, campaign_id)
         if not batch:
             return
         ids = [row[1] for row in batch]
-        answers, checkins = _answers(session, ids), _checkins(session, ids)
+        answers, checkins = _answers(conn, ids), _checkins(conn, ids)
         for row in batch:
+            outcomes = checkins.get(row[1])
             yield StoryRecord(
                 participant_id=row[0], story_id=row[1], collected_at=row[2], language=row[3],
                 detected_language=row[4], channel=row[5], form_id=row[6], form_version=row[7],
                 prompt=row[8], title=row[9], text=row[10], answers=answers[row[1]],
-                about=row[11] or {}, parent_story_id=row[12],
-                checkins=tuple(checkins[row[1]]), campaign_id=row[13], team=row[14],
-                theme=row[15], after_home_visit=bool(row[16]),
+                about=row[11], parent_story_id=row[12],
+                checkins=tuple(outcomes) if outcomes else (), campaign_id=row[13],
+                team=row[14], theme=row[15], after_home_visit=bool(row[16]),
             )
         after = batch[-1][1]

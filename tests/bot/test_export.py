@@ -6,13 +6,18 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from typing import Any
 
-from bot.export import write_codebook, write_export
+import orjson
+import pytest
+
+import bot.export as export_module
+from bot.export import StoryCells, write_codebook, write_export
 from bot.service import ConversationService, InboundMessage
 from flows.events import OpenedIn
 from flows.forms.schema import Form
 from storage.db import Database
-from storage.export import iter_story_records
+from storage.export import StoryRecord, iter_story_records
 from tests.scripts import FULL_CONVERSATION, event_of
 
 
@@ -80,3 +85,39 @@ def test_export_skips_unconfirmed_and_pages_through_many(service: ConversationSe
     finally:
         export_module.BATCH = original
     assert len(rows) == 5 and len({r["story_id"] for r in rows}) == 5
+
+
+def _record(n: int, answers: dict[str, tuple[str, Any]], about: dict[str, Any]) -> StoryRecord:
+    return StoryRecord(
+        participant_id=f"p{n}", story_id=f"s{n}", collected_at=None, language="nl",
+        detected_language=None, channel="terminal", form_id="f", form_version=1, prompt=None,
+        title=None, text="t",
+        answers={q: (status, orjson.dumps(value).decode()) for q, (status, value)
+                 in answers.items()},
+        about=orjson.dumps(about).decode(),
+    )
+
+
+def test_cells_remembered_across_stories_are_each_storys_own(
+    form: Form, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Few remembered answers, so the memory also starts afresh while the stories are read.
+    monkeypatch.setattr(export_module, "REMEMBERED", 3)
+    records = []
+    for n in range(40):
+        answers: dict[str, tuple[str, Any]] = {}
+        for i, q in enumerate(form.questions):
+            options = [o.id for o in q.options] or ["x"]
+            status = ("answered", "declined", "skipped")[(n + i) % 3]
+            value: Any = ({"text": f"tekst {n}"} if q.type == "free_text"
+                          else {"options": options[: n % len(options)]}
+                          if q.type == "multi_choice" else {"option": options[n % len(options)]})
+            if (n + i) % 7:
+                answers[q.id] = (status, value if status == "answered" else None)
+        about = {q.id: {"status": "answered", "value": {"option": q.options[n % 2].id}}
+                 for q in form.about[: n % (len(form.about) + 1)]}
+        records.append(_record(n, answers, about))
+
+    remembering = StoryCells(form)
+    assert [remembering(r) for r in records] == [StoryCells(form)(r) for r in records]
+    assert len({str(remembering(r)[16:]) for r in records}) > 10
