@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bot.cli.common import fail, load_settings, runtime_or_exit
-from bot.cli.staff import OPERATOR
+from bot.cli.common import EXIT_FORM, fail
+from bot.cli.staff import OPERATOR, staff_session
 
 err = Console(stderr=True)
 
@@ -24,25 +24,30 @@ def export_command(
 ) -> None:
     """Export every confirmed story, anonymised, with a codebook."""
     from bot.export import write_codebook, write_export
+    from flows.forms.loader import FormError, load_form
     from storage.campaigns import get_campaign
     from storage.export import iter_story_records
     from storage.roles import audit
 
     if format not in ("csv", "jsonl"):
         fail("--format must be csv or jsonl", 2)
-    runtime = runtime_or_exit(load_settings(), conversations=False)
     since_utc = since.replace(tzinfo=since.tzinfo or UTC) if since else None
-    with runtime.db.transaction() as session:
+    # Only the form and the database: no conversation service to build.
+    with staff_session() as (settings, session):
+        try:
+            form = load_form(settings.form)
+        except FormError as error:
+            fail(f"the form cannot be used:\n{error}", EXIT_FORM)
         if campaign is not None and get_campaign(session, campaign) is None:
             fail(f"no campaign {campaign!r} (see `vertelpunt campaigns list`)", 2)
         with out.open("w", encoding="utf-8", newline="") as f:
             records = iter_story_records(session, since_utc, campaign)
-            count = write_export(runtime.form, records, f, format)
+            count = write_export(form, records, f, format)
         audit(session, OPERATOR, "export",
               {"via": "cli", "format": format, "campaign": campaign,
                "since": since_utc.isoformat() if since_utc else None, "stories": count},
               datetime.now(UTC))
     if codebook is not None:
         with codebook.open("w", encoding="utf-8") as f:
-            write_codebook(runtime.form, f, datetime.now(UTC))
+            write_codebook(form, f, datetime.now(UTC))
     err.print(f"{count} stories written to {out}")
