@@ -2,45 +2,98 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated
+from collections.abc import Iterator, MutableMapping
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
-from bot.cli.campaigns import app as campaigns_app
-from bot.cli.checkins import app as checkins_app
-from bot.cli.common import load_settings, runtime_or_exit
-from bot.cli.db import app as db_app
-from bot.cli.export import export_command
-from bot.cli.forms import app as forms_app
-from bot.cli.nlu import app as nlu_app
-from bot.cli.privacy import erase, keys_app, purge_command
-from bot.cli.serve import serve
-from bot.cli.staff import admins_app, audit_command, workers_app
-from bot.cli.telegram import app as telegram_app
-from bot.cli.whatsapp import app as whatsapp_app
+# The commands and command groups kept in other modules, in the order help lists them
+# (with chat and scrub, below, in between): name -> (module, attribute). A module is
+# imported when its command runs, so a command does not wait for what only others need
+# (the export not for the web service and the chat platforms' libraries).
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("bot.cli.serve", "serve"),
+    "erase": ("bot.cli.privacy", "erase"),
+    "purge": ("bot.cli.privacy", "purge_command"),
+    "export": ("bot.cli.export", "export_command"),
+    "audit": ("bot.cli.staff", "audit_command"),
+}
+LAZY_GROUPS: dict[str, tuple[str, str]] = {
+    "db": ("bot.cli.db", "app"),
+    "forms": ("bot.cli.forms", "app"),
+    "keys": ("bot.cli.privacy", "keys_app"),
+    "nlu": ("bot.cli.nlu", "app"),
+    "whatsapp": ("bot.cli.whatsapp", "app"),
+    "telegram": ("bot.cli.telegram", "app"),
+    "checkins": ("bot.cli.checkins", "app"),
+    "admins": ("bot.cli.staff", "admins_app"),
+    "workers": ("bot.cli.staff", "workers_app"),
+    "campaigns": ("bot.cli.campaigns", "app"),
+}
+
+
+def _load(name: str, module: str, attribute: str) -> Any:
+    """The click command (or group) of a command function or a Typer app."""
+    found = getattr(importlib.import_module(module), attribute)
+    if isinstance(found, typer.Typer):
+        group = typer.main.get_group(found)
+        group.name = name
+        return group
+    single = typer.Typer(add_completion=False)
+    single.command(name)(found)
+    return typer.main.get_command(single)
+
+
+class _Commands(MutableMapping[str, Any]):
+    """A group's commands by name, each loaded when first looked up."""
+
+    def __init__(self, loaded: MutableMapping[str, Any]) -> None:
+        self._loaded = dict(loaded)
+        self._lazy = {**LAZY_COMMANDS, **LAZY_GROUPS}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            module, attribute = self._lazy[name]
+            self._loaded[name] = _load(name, module, attribute)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if self._loaded.pop(name, None) is None:
+            del self._lazy[name]
+        self._lazy.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaded or name in self._lazy
+
+    def __iter__(self) -> Iterator[str]:
+        names = [*LAZY_COMMANDS, *self._loaded, *LAZY_GROUPS]
+        return iter([n for n in dict.fromkeys(names) if n in self])
+
+    def __len__(self) -> int:
+        return len(self._loaded.keys() | self._lazy.keys())
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: commands from other modules load when they are used."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self.commands)
+
 
 app = typer.Typer(
     help="Vertelpunt: residents tell a story and give it meaning themselves.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
-app.add_typer(db_app, name="db")
-app.add_typer(forms_app, name="forms")
-app.add_typer(keys_app, name="keys")
-app.add_typer(nlu_app, name="nlu")
-app.add_typer(whatsapp_app, name="whatsapp")
-app.add_typer(telegram_app, name="telegram")
-app.command()(serve)
-app.add_typer(checkins_app, name="checkins")
-app.command("erase")(erase)
-app.command("purge")(purge_command)
-app.command("export")(export_command)
-app.add_typer(admins_app, name="admins")
-app.add_typer(workers_app, name="workers")
-app.add_typer(campaigns_app, name="campaigns")
-app.command("audit")(audit_command)
 err = Console(stderr=True)
 
 
@@ -51,6 +104,7 @@ def chat(
 ) -> None:
     """Talk to the bot in the terminal as one resident."""
     from bot.channels.terminal import TerminalChat
+    from bot.cli.common import load_settings, runtime_or_exit
     from storage.scrub import cache_ready
 
     if not cache_ready():
