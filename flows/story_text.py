@@ -19,9 +19,12 @@ def _is_done_word(turn: Turn, text: str) -> bool:
 
 
 def _detect(turn: Turn, text: str) -> None:
+    # The first part clear enough to tell decides the story's language: detecting is the
+    # costliest thing a turn does, and later parts of one story are in the same language.
     draft = turn.state.draft
     detect = turn.ctx.detect_language
-    if draft is None or detect is None or len(text) < DETECT_MIN_CHARACTERS:
+    if (draft is None or detect is None or draft.detected_language is not None
+            or len(text) < DETECT_MIN_CHARACTERS):
         return
     guess = detect(text, turn.ctx.platform_language or turn.lang)
     if guess is None:
