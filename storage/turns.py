@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
+import psycopg
 from sqlalchemy import (
     JSON,
     String,
@@ -21,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from storage.db import UtcDateTime
@@ -63,7 +66,8 @@ class _Statements:
     """The hot path's statements, built once per dialect: building a statement costs as
     much as running it, and one turn runs several."""
 
-    def __init__(self, postgres: bool) -> None:
+    def __init__(self, dialect: Dialect) -> None:
+        postgres = dialect.name == "postgresql"
         upsert = pg_insert if postgres else sqlite_insert
         claim = (
             upsert(UPDATES)
@@ -82,7 +86,6 @@ class _Statements:
             bindparam("touch", type_=UtcDateTime()),
         )
         if postgres:
-            # One round trip: the participant is only touched when the update is new.
             claimed = claim.returning(UPDATES.c.update_id).cte("claimed")
             self.claim_and_lock = self._lock(
                 upsert, columns, source.where(exists(select(claimed.c.update_id)))
@@ -105,7 +108,10 @@ class _Statements:
             set_={"data": save_state.excluded.data, "version": save_state.excluded.version,
                   "updated_at": save_state.excluded.updated_at},
         )
-        self.queue = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+        self.queue = insert(OUTBOX).values(
+            {name: bindparam(name) for name in QUEUED_COLUMNS}
+        ).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+        self.driver = _DriverSql(self, dialect) if postgres else None
 
     @staticmethod
     def _lock(upsert: Any, columns: tuple[str, ...], source: Any) -> Any:
@@ -117,13 +123,68 @@ class _Statements:
         ).returning(PARTICIPANTS.c.language, PARTICIPANTS.c.about)
 
 
+QUEUED_COLUMNS = ("participant_id", "channel", "address", "payload", "ephemeral", "status",
+                  "attempts", "created_at", "checkin_id")
+# Parameters holding JSON documents: the driver is handed them serialised.
+_JSON_PARAMETERS = ("about", "data", "payload")
+
+
+class _DriverSql:
+    """The PostgreSQL statements as SQL text, compiled once, for the driver's connection.
+
+    A turn runs five statements; through SQLAlchemy each costs about as much Python as the
+    database spends on it. Run as prepared statements straight on psycopg's connection (in
+    the same transaction) they cost a fraction, so one process serves many more turns."""
+
+    def __init__(self, built: _Statements, dialect: Dialect) -> None:
+        names = ("claim_and_lock", "lock", "state", "save_participant", "save_state", "queue")
+        self.sql = {name: str(getattr(built, name).compile(dialect=dialect)) for name in names}
+
+
+def _driver_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {key: orjson.dumps(value).decode() if key in _JSON_PARAMETERS else value
+            for key, value in params.items()}
+
+
+def _cursor(conn: Connection) -> psycopg.Cursor[Any]:
+    """A cursor on the driver's connection under `conn`, inside its transaction."""
+    return cast(psycopg.Connection[Any], conn.connection.dbapi_connection).cursor()
+
+
+def _run(session: Session, name: str, params: dict[str, Any]) -> list[Any]:
+    """Run one hot-path statement; returns its rows (empty for one without RETURNING)."""
+    conn, built = session.connection(), _statements(session)
+    if built.driver is None:
+        result = conn.execute(getattr(built, name), params)
+        return list(result) if result.returns_rows else []
+    cursor = _cursor(conn)
+    cursor.execute(built.driver.sql[name], _driver_params(params), prepare=True)
+    return cursor.fetchall() if cursor.description is not None else []
+
+
+def _run_many(session: Session, name: str, rows: list[dict[str, Any]]) -> list[Any]:
+    """Run an INSERT ... RETURNING for several rows; returns the returned rows in order."""
+    conn, built = session.connection(), _statements(session)
+    if built.driver is None:
+        return list(conn.execute(getattr(built, name), rows))
+    cursor = _cursor(conn)
+    cursor.executemany(built.driver.sql[name], [_driver_params(row) for row in rows],
+                       returning=True)
+    returned: list[Any] = []
+    while True:
+        returned.extend(cursor.fetchall())
+        if not cursor.nextset():
+            return returned
+
+
 _BUILT: dict[bool, _Statements] = {}
 
 
 def _statements(session: Session) -> _Statements:
-    postgres = _is_postgres(session)
+    dialect = session.get_bind().dialect
+    postgres = dialect.name == "postgresql"
     if postgres not in _BUILT:
-        _BUILT[postgres] = _Statements(postgres)
+        _BUILT[postgres] = _Statements(dialect)
     return _BUILT[postgres]
 
 
@@ -147,25 +208,26 @@ def lock_and_load(
     transaction. With `update` (channel, update id) the update is claimed first, and None
     returned when it was handled before. `inbound` is False for turns the service starts
     itself (a check-in): they do not count as the resident's last contact."""
-    conn, built = session.connection(), _statements(session)
     params = {"pid": participant_id, "language": language, "about": {}, "now": now,
               "touch": now if inbound else None}
     if update is None:
-        row = conn.execute(built.lock, params).one()
+        row = _run(session, "lock", params)[0]
     else:
         params |= {"channel": update[0], "update_id": update[1]}
         if _is_postgres(session):
-            found = conn.execute(built.claim_and_lock, params).first()
-            if found is None:
+            # One round trip: the participant is only touched when the update is new.
+            found = _run(session, "claim_and_lock", params)
+            if not found:
                 return None
-            row = found
+            row = found[0]
         else:
-            if conn.execute(built.claim, params).first() is None:
+            if not _run(session, "claim", params):
                 return None
-            row = conn.execute(built.lock, params).one()
+            row = _run(session, "lock", params)[0]
     # Read the state only once the lock is held: on PostgreSQL (read committed) a statement
     # sees what was committed before it started, so the state must be its own statement.
-    state = conn.execute(built.state, params).first()
+    states = _run(session, "state", params)
+    state = states[0] if states else None
     return LoadedParticipant(
         participant_id, str(row[0]), dict(row[1] or {}), state[0] if state else None,
         state[1] if state else 0,
@@ -176,12 +238,11 @@ def save_turn(
     session: Session, loaded: LoadedParticipant, state: dict[str, Any], now: datetime
 ) -> None:
     """Write the participant's state, and their language and about-you answers if changed."""
-    conn, built = session.connection(), _statements(session)
     params = {"pid": loaded.id, "language": loaded.language, "about": loaded.about, "now": now,
               "data": state, "version": loaded.state_version + 1}
     if loaded.changed:
-        conn.execute(built.save_participant, params)
-    conn.execute(built.save_state, params)
+        _run(session, "save_participant", params)
+    _run(session, "save_state", params)
 
 
 def queue_messages(
@@ -205,5 +266,4 @@ def queue_messages(
          "created_at": now, "checkin_id": checkin_id}
         for payload, flag in zip(payloads, flags, strict=True)
     ]
-    result = session.connection().execute(_statements(session).queue, rows)
-    return [row[0] for row in result]
+    return [row[0] for row in _run_many(session, "queue", rows)]
