@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from storage.db import UtcDateTime
@@ -137,8 +137,23 @@ class _DriverSql:
     the same transaction) they cost a fraction, so one process serves many more turns."""
 
     def __init__(self, built: _Statements, dialect: Dialect) -> None:
-        names = ("claim_and_lock", "lock", "state", "save_participant", "save_state", "queue")
+        self._dialect = dialect
+        names = ("claim_and_lock", "lock", "state", "save_participant", "save_state")
         self.sql = {name: str(getattr(built, name).compile(dialect=dialect)) for name in names}
+        self._queue: dict[int, str] = {}
+
+    def queue(self, count: int) -> str:
+        """One INSERT of `count` outbox rows (parameters `<column>_<n>`), returning ids."""
+        sql = self._queue.get(count)
+        if sql is None:
+            rows: list[dict[str, Any]] = [
+                {name: bindparam(f"{name}_{n}", type_=OUTBOX.c[name].type)
+                 for name in QUEUED_COLUMNS}
+                for n in range(count)
+            ]
+            statement = insert(OUTBOX).values(rows).returning(OUTBOX.c.id)
+            sql = self._queue[count] = str(statement.compile(dialect=self._dialect))
+        return sql
 
 
 def _driver_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -146,35 +161,44 @@ def _driver_params(params: dict[str, Any]) -> dict[str, Any]:
             for key, value in params.items()}
 
 
-def _cursor(conn: Connection) -> psycopg.Cursor[Any]:
-    """A cursor on the driver's connection under `conn`, inside its transaction."""
-    return cast(psycopg.Connection[Any], conn.connection.dbapi_connection).cursor()
+_CURSOR_KEY = "vertelpunt.turn_cursor"
+
+
+def _cursor(session: Session) -> psycopg.Cursor[Any]:
+    """A cursor on the driver's connection of this session's transaction, made once."""
+    cursor = session.info.get(_CURSOR_KEY)
+    if cursor is None or cursor.connection is not _driver_connection(session):
+        cursor = session.info[_CURSOR_KEY] = _driver_connection(session).cursor()
+    return cast(psycopg.Cursor[Any], cursor)
+
+
+def _driver_connection(session: Session) -> psycopg.Connection[Any]:
+    return cast(psycopg.Connection[Any], session.connection().connection.dbapi_connection)
 
 
 def _run(session: Session, name: str, params: dict[str, Any]) -> list[Any]:
     """Run one hot-path statement; returns its rows (empty for one without RETURNING)."""
-    conn, built = session.connection(), _statements(session)
+    built = _statements(session)
     if built.driver is None:
-        result = conn.execute(getattr(built, name), params)
+        result = session.connection().execute(getattr(built, name), params)
         return list(result) if result.returns_rows else []
-    cursor = _cursor(conn)
+    cursor = _cursor(session)
     cursor.execute(built.driver.sql[name], _driver_params(params), prepare=True)
     return cursor.fetchall() if cursor.description is not None else []
 
 
-def _run_many(session: Session, name: str, rows: list[dict[str, Any]]) -> list[Any]:
-    """Run an INSERT ... RETURNING for several rows; returns the returned rows in order."""
-    conn, built = session.connection(), _statements(session)
+def _insert_queued(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert outbox rows; returns their ids in the order of `rows`."""
+    built = _statements(session)
     if built.driver is None:
-        return list(conn.execute(getattr(built, name), rows))
-    cursor = _cursor(conn)
-    cursor.executemany(built.driver.sql[name], [_driver_params(row) for row in rows],
-                       returning=True)
-    returned: list[Any] = []
-    while True:
-        returned.extend(cursor.fetchall())
-        if not cursor.nextset():
-            return returned
+        return [row[0] for row in session.connection().execute(built.queue, rows)]
+    params = {f"{key}_{n}": value
+              for n, row in enumerate(rows) for key, value in _driver_params(row).items()}
+    cursor = _cursor(session)
+    cursor.execute(built.driver.queue(len(rows)), params, prepare=True)
+    # One statement takes its ids from the sequence row after row, so they ascend in the
+    # order of the rows (concurrent turns may take ids in between, never reorder these).
+    return sorted(row[0] for row in cursor.fetchall())
 
 
 _BUILT: dict[bool, _Statements] = {}
@@ -266,4 +290,4 @@ def queue_messages(
          "created_at": now, "checkin_id": checkin_id}
         for payload, flag in zip(payloads, flags, strict=True)
     ]
-    return [row[0] for row in _run_many(session, "queue", rows)]
+    return _insert_queued(session, rows)
