@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Text, cast, select
+from sqlalchemy import Connection, Executable, Text, cast, select
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, CheckIn, Participant, Story
@@ -58,6 +58,21 @@ class CheckInOutcome:
     answer: str | None
 
 
+# Stories and answers are read from the driver's cursor as plain tuples: a SQLAlchemy Row
+# for each (a story and its ten-odd answers) costs more than everything else done with
+# them. Their columns are text and numbers that need no conversion, except the time a
+# story was confirmed, which is converted as its column type does.
+def _driver_rows(conn: Connection, query: Executable) -> Sequence[Any]:
+    with conn.execute(query) as result:
+        return result.cursor.fetchall()
+
+
+def _confirmed_at_reader(conn: Connection) -> Callable[[Any], Any]:
+    dialect = conn.dialect
+    column_type = Story.__table__.c.confirmed_at.type.dialect_impl(dialect)
+    return column_type.result_processor(dialect, None) or (lambda value: value)
+
+
 def _story_batch(
     conn: Connection, after: str, since: datetime | None, campaign_id: str | None
 ) -> Sequence[Any]:
@@ -78,7 +93,7 @@ def _story_batch(
         query = query.where(Story.confirmed_at >= since)
     if campaign_id is not None:
         query = query.where(Story.campaign_id == campaign_id)
-    return conn.execute(query).all()
+    return _driver_rows(conn, query)
 
 
 # Answers and check-ins of a batch are read by a range of story ids, not a list of them:
@@ -91,12 +106,7 @@ def _answers(
     query = select(
         Answer.story_id, Answer.question_id, Answer.status, cast(Answer.value, Text)
     ).where(Answer.story_id >= story_ids[0], Answer.story_id <= story_ids[-1])
-    # Every column is text that needs no conversion, so the rows (about ten per story) are
-    # read from the driver's cursor as plain tuples: a SQLAlchemy Row for each costs
-    # more than everything else done with them.
-    with conn.execute(query) as result:
-        rows = result.cursor.fetchall()
-    for story_id, question_id, status, value in rows:
+    for story_id, question_id, status, value in _driver_rows(conn, query):
         answers = found.get(story_id)
         if answers is not None:
             answers[question_id] = (status, value)
@@ -123,6 +133,7 @@ def iter_story_records(
 ) -> Iterator[StoryRecord]:
     """Every confirmed story (from `since`, of one campaign), ordered by id, a batch at a time."""
     conn = session.connection()
+    confirmed_at = _confirmed_at_reader(conn)
     after = ""
     while True:
         batch = _story_batch(conn, after, since, campaign_id)
@@ -133,10 +144,10 @@ def iter_story_records(
         for row in batch:
             outcomes = checkins.get(row[1])
             yield StoryRecord(
-                participant_id=row[0], story_id=row[1], collected_at=row[2], language=row[3],
-                detected_language=row[4], channel=row[5], form_id=row[6], form_version=row[7],
-                prompt=row[8], title=row[9], text=row[10], answers=answers[row[1]],
-                about=row[11], parent_story_id=row[12],
+                participant_id=row[0], story_id=row[1], collected_at=confirmed_at(row[2]),
+                language=row[3], detected_language=row[4], channel=row[5], form_id=row[6],
+                form_version=row[7], prompt=row[8], title=row[9], text=row[10],
+                answers=answers[row[1]], about=row[11], parent_story_id=row[12],
                 checkins=tuple(outcomes) if outcomes else (), campaign_id=row[13],
                 team=row[14], theme=row[15], after_home_visit=bool(row[16]),
             )
