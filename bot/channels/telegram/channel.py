@@ -23,6 +23,7 @@ from bot.channels.telegram.updates import (
     Turn,
     read_update,
 )
+from bot.marks import SentMarks
 from bot.runtime import Runtime
 from bot.service import QueuedMessage
 from storage.checkins import mark_unreachable
@@ -40,7 +41,8 @@ class TelegramChannel:
         self.options = options or TelegramOptions()
         pacer = Pacer(self.options.chat_pace, self.options.overall_per_second)
         self.sender = TelegramSender(bot, self._sent_question, pacer, self.options.retry)
-        self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender)
+        self.marks = SentMarks(runtime.service)
+        self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender, self.marks)
 
     async def start(self) -> None:
         """Connect, set the command menus, and send what a crash left unsent."""
@@ -76,6 +78,7 @@ class TelegramChannel:
     async def stop(self) -> None:
         """Let sends under way finish (briefly), then disconnect."""
         await self.delivery.drain(self.options.drain_seconds)
+        await asyncio.to_thread(self.marks.close, self.options.drain_seconds)
         await self.bot.shutdown()
 
     def parse(self, data: dict[str, Any]) -> Update:

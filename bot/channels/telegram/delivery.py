@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.channels.telegram.sender import TelegramSender
+from bot.marks import SentMarks
 from bot.outbox import SendResult
 from bot.service import QueuedMessage
 from storage import repositories as repo
@@ -30,11 +31,16 @@ class Delivery:
     """One queue and at most one worker per chat; in memory, never the source of truth."""
 
     def __init__(
-        self, db: Database, clock: Callable[[], datetime], sender: TelegramSender
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        sender: TelegramSender,
+        marks: SentMarks,
     ) -> None:
         self._db = db
         self._clock = clock
         self._sender = sender
+        self._marks = marks
         self._tasks: set[asyncio.Task[Any]] = set()
         self._queues: dict[str, deque[tuple[list[QueuedMessage], asyncio.Future[None]]]] = {}
 
@@ -90,8 +96,15 @@ class Delivery:
     async def deliver(self, batch: list[QueuedMessage]) -> list[SendResult]:
         """Send one chat's batch now and record the results (callers keep chats in order)."""
         results = await self._send_all(batch)
-        # Recorded before the chat's next batch: its edits look up these message ids.
-        await asyncio.to_thread(self._record, batch, results)
+        # Recorded before the chat's next batch: its edits look up these message ids. Sent
+        # rows are marked together with other chats' (one transaction for many replies).
+        pairs = list(zip(batch, results, strict=True))
+        sent = [(i.outbox_id, r.platform_message_id) for i, r in pairs if r.status == "sent"]
+        final = [(i, r) for i, r in pairs if r.status in ("failed", "unreachable")]
+        if final:
+            await asyncio.to_thread(self._record_final, final)
+        if sent:
+            await asyncio.wrap_future(self._marks.add(sent))
         return results
 
     async def _send_all(self, items: list[QueuedMessage]) -> list[SendResult]:
@@ -104,16 +117,9 @@ class Delivery:
             results.append(await self._sender.send(item))
         return results
 
-    def _record(self, items: list[QueuedMessage], results: list[SendResult]) -> None:
-        pairs = list(zip(items, results, strict=True))
-        sent = [(i.outbox_id, r.platform_message_id) for i, r in pairs if r.status == "sent"]
-        final = [(i, r) for i, r in pairs if r.status in ("failed", "unreachable")]
-        if not sent and not final:
-            return
+    def _record_final(self, final: list[tuple[QueuedMessage, SendResult]]) -> None:
         now = self._clock()
         with self._db.transaction() as session:
-            if sent:
-                repo.mark_outbox_sent(session, sent, now)
             for item, result in final:
                 # "unreachable" also stops check-ins and forgets the address (repositories).
                 repo.mark_outbox(session, item.outbox_id, result.status, now)
