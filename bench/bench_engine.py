@@ -126,14 +126,26 @@ def fill_stories(url: str, count: int) -> None:
 
 def export(url: str, out: Path) -> None:
     env = {**os.environ, "VERTELPUNT_DATABASE_URL": url, "VERTELPUNT_SECRET_KEY": SECRET}
-    code = ("import resource, runpy, sys, time; sys.argv=['vertelpunt','export','--out',"
-            f"'{out}','--format','csv']; t=time.perf_counter()\n"
-            "try:\n    runpy.run_module('bot.cli.main', run_name='__main__')\n"
-            "except SystemExit:\n    pass\n"
-            "print(f'{time.perf_counter()-t:.2f} '"
-            "f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024:.0f}')")
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True,
-                          text=True, check=True)
+    # The peak is the command's own high-water mark (VmHWM): Linux keeps ru_maxrss across
+    # exec, so there it would report this bench process's peak when that is higher.
+    code = """import resource, runpy, sys, time
+out = sys.argv[1]
+sys.argv = ['vertelpunt', 'export', '--out', out, '--format', 'csv']; t = time.perf_counter()
+try:
+    runpy.run_module('bot.cli.main', run_name='__main__')
+except SystemExit:
+    pass
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+try:
+    with open('/proc/self/status') as status:
+        peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith('VmHWM:'))
+except OSError:
+    pass
+print(f'{seconds:.2f} {peak:.0f}')
+"""
+    done = subprocess.run([sys.executable, "-c", code, str(out)], env=env, cwd=REPO,
+                          capture_output=True, text=True, check=True)
     seconds, peak = done.stdout.split()[-2:]
     rows = sum(1 for _ in out.open(encoding="utf-8")) - 1
     print(f"  export of {rows} stories: {seconds} s, peak memory {peak} MiB")
