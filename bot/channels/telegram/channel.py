@@ -83,7 +83,7 @@ class TelegramChannel:
 
     def parse(self, data: dict[str, Any]) -> Update:
         """An update's JSON as PTB's Update (raises on a malformed one)."""
-        update = Update.de_json(data, self.bot)
+        update = Update.de_json(_without_unread_parts(data), self.bot)
         if update is None:
             raise ValueError("not an update")
         return update
@@ -129,3 +129,17 @@ class TelegramChannel:
     def _lookup_question(self, participant_id: str, token: str) -> SentQuestion | None:
         with self.runtime.db.transaction() as session:
             return sent_question(session, participant_id, CHANNEL, token)
+
+
+# Of the message a pressed button sits on only the chat is read; its text and keyboard, the
+# bulk of such an update, are left out before parsing (parsing them cost more than the turn).
+_PRESSED_MESSAGE_KEYS = ("message_id", "date", "chat")
+
+
+def _without_unread_parts(data: dict[str, Any]) -> dict[str, Any]:
+    query = data.get("callback_query")
+    if not isinstance(query, dict) or not isinstance(query.get("message"), dict):
+        return data
+    message = {key: query["message"][key] for key in _PRESSED_MESSAGE_KEYS
+               if key in query["message"]}
+    return {**data, "callback_query": {**query, "message": message}}
