@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, insert, text
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.marks import SentMarks  # noqa: E402
 from bot.runtime import build_texts  # noqa: E402
 from bot.service import ConversationService, InboundMessage  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -59,35 +60,56 @@ def drop_postgres(name: str) -> None:
     admin.dispose()
 
 
-def _resident(service: ConversationService, user: str, script: list[Inbound],
-              latencies: list[float]) -> None:
+def _resident(service: ConversationService, marks: SentMarks, user: str,
+              script: list[Inbound], latencies: list[float]) -> None:
     for n, event in enumerate(script):
         t0 = time.perf_counter()
         queued = service.handle(InboundMessage("bench", user, user, event, f"{user}:{n}")) or []
-        service.mark_sent([(item.outbox_id, None) for item in queued])
         latencies.append(time.perf_counter() - t0)
+        # As a channel does once the replies went out: marked as sent, many turns together.
+        marks.add([(item.outbox_id, None) for item in queued])
+
+
+def postgres_cpu_seconds() -> float:
+    """User plus system CPU of this machine's PostgreSQL processes, from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            line = stat.read_text()
+        except OSError:  # the process ended
+            continue
+        if "(postgres)" in line:
+            fields = line.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def turns(url: str, residents: int, concurrency: int) -> None:
     upgrade(url)
     form = load_form(REPO / "flows" / "forms" / "default.yaml")
     texts = build_texts(Settings(secret_key=SECRET), form)
-    db = Database(url, pool_size=concurrency, max_overflow=0)
+    db = Database(url, pool_size=concurrency + 1, max_overflow=0)
     service = ConversationService(db, form, texts, SECRET, AddressCipher([new_key()]))
+    marks = SentMarks(service)
     script: list[Inbound] = [OpenedIn(), *(event_of(k, v) for k, v in FULL_CONVERSATION)]
     latencies: list[float] = []
     started = time.perf_counter()
-    cpu0 = time.process_time()
+    cpu0, pg0 = time.process_time(), postgres_cpu_seconds()
     # Residents talk at the same time, as they do through a webhook; one process, one GIL.
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(lambda r: _resident(service, f"resident-{r}", script, latencies),
+        list(pool.map(lambda r: _resident(service, marks, f"resident-{r}", script, latencies),
                       range(residents)))
+    marks.close()
     elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu0
+    cpu, pg = time.process_time() - cpu0, postgres_cpu_seconds() - pg0
     cuts = statistics.quantiles(latencies, n=100)
-    print(f"  {len(latencies)} turns by {residents} residents, {concurrency} at a time, in "
-          f"{elapsed:.1f} s: {len(latencies) / elapsed:.0f} turns/s, p50 {cuts[49] * 1000:.2f} ms,"
-          f" p99 {cuts[98] * 1000:.2f} ms; bench process CPU {cpu / elapsed:.2f} cores")
+    count = len(latencies)
+    print(f"  {count} turns by {residents} residents, {concurrency} at a time, in "
+          f"{elapsed:.1f} s: {count / elapsed:.0f} turns/s, p50 {cuts[49] * 1000:.2f} ms,"
+          f" p99 {cuts[98] * 1000:.2f} ms")
+    print(f"  bench process CPU {cpu / elapsed:.2f} cores ({cpu / count * 1000:.2f} ms a turn)"
+          + (f"; PostgreSQL {pg / elapsed:.2f} cores ({pg / count * 1000:.2f} ms a turn)"
+             if url.startswith("postgresql") else ""))
     db.dispose()
 
 
@@ -155,9 +177,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--stories", type=int, default=100_000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--export-only", action="store_true",
                         help="Skip the turns; measure only the export.")
+    parser.add_argument("--turns-only", action="store_true",
+                        help="Skip the export; measure only the turns.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if not args.export_only:
@@ -171,6 +195,8 @@ def main() -> None:
                 turns(pg_url, args.residents, args.concurrency)
             finally:
                 drop_postgres(pg_name)
+        if args.turns_only:
+            return
         for size in (args.stories // 10, args.stories):
             pg_url, pg_name = scratch_postgres()
             try:
