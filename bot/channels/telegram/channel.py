@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from telegram import Bot, Update
@@ -30,6 +31,7 @@ from storage.checkins import mark_unreachable
 from storage.contacts import SentQuestion, last_outbox_id, sent_question
 
 log = logging.getLogger(__name__)
+TURN_THREADS = 4
 
 
 class TelegramChannel:
@@ -42,6 +44,9 @@ class TelegramChannel:
         pacer = Pacer(self.options.chat_pace, self.options.overall_per_second)
         self.sender = TelegramSender(bot, self._sent_question, pacer, self.options.retry)
         self.marks = SentMarks(runtime.service)
+        # Turns run in a few threads of their own: enough to overlap the database's round
+        # trips, few enough that threads do not spend the process's time handing the GIL on.
+        self._turns = ThreadPoolExecutor(TURN_THREADS, thread_name_prefix="telegram-turn")
         self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender, self.marks)
 
     async def start(self) -> None:
@@ -95,7 +100,8 @@ class TelegramChannel:
         # A redelivered press is answered again: the first answer may have been lost with it.
         match read_update(update):
             case Turn(inbound=inbound, callback_query_id=query_id):
-                queued = await asyncio.to_thread(self.runtime.service.handle, inbound)
+                queued = await asyncio.get_running_loop().run_in_executor(
+                    self._turns, self.runtime.service.handle, inbound)
                 if queued is not None:  # None: delivered before, handled then
                     self.delivery.enqueue(queued)
                 return query_id
