@@ -329,8 +329,11 @@ class ConversationService:
             with self.db.transaction() as session:
                 repo.mark_outbox_sent(session, sent, self.clock())
 
-    def unsent(self, channel: str) -> list[QueuedMessage]:
-        """Rows a crash left unsent, to send on start."""
+    def unsent(
+        self, channel: str, created_before: datetime | None = None
+    ) -> list[QueuedMessage]:
+        """Rows not sent yet (a crash left them, or sending failed), oldest first, 500 at most;
+        only those queued at or before `created_before` when given."""
         with self.db.transaction() as session:
-            rows = repo.pending_outbox(session, channel)
+            rows = repo.pending_outbox(session, channel, created_before=created_before)
             return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]

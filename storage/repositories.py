@@ -137,14 +137,18 @@ def erase_participant(
     session.flush()
 
 
-def pending_outbox(session: Session, channel: str, limit: int = 500) -> list[OutboxMessage]:
-    """Messages not yet sent on a channel, oldest first."""
+def pending_outbox(
+    session: Session, channel: str, limit: int = 500, created_before: datetime | None = None
+) -> list[OutboxMessage]:
+    """Messages not yet sent on a channel (queued at or before `created_before`), oldest first."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending")
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if created_before is not None:
+        query = query.where(OutboxMessage.created_at <= created_before)
     return list(session.scalars(query))
 
 

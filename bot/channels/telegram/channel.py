@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Update
@@ -48,6 +49,7 @@ class TelegramChannel:
         # trips, few enough that threads do not spend the process's time handing the GIL on.
         self._turns = ThreadPoolExecutor(TURN_THREADS, thread_name_prefix="telegram-turn")
         self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender, self.marks)
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect, set the command menus, and send what a crash left unsent."""
@@ -61,6 +63,7 @@ class TelegramChannel:
         line = await asyncio.to_thread(self._last_outbox_id)
         first = await self.unsent(line)
         self.delivery.later(self.send_unsent(line, first))
+        self._sweeper = asyncio.create_task(self._sweep_forever())
 
     async def unsent(self, line: int) -> list[QueuedMessage]:
         """Rows a crash left pending, up to the outbox id `line`, at most 500 at a time."""
@@ -76,12 +79,36 @@ class TelegramChannel:
             rows = await self.unsent(line)
         return len(seen)
 
+    async def sweep(self) -> int:
+        """Send again what is still pending a while after it was queued and is not held
+        here: a reply whose sending kept failing (Telegram unreachable for a while), or one a
+        stopped process left. Returns how many rows were handed to delivery."""
+        cutoff = self.runtime.service.clock() - timedelta(seconds=self.options.orphan_seconds)
+        rows = await asyncio.to_thread(self.runtime.service.unsent, CHANNEL, cutoff)
+        orphans = [row for row in rows if not self.delivery.holds(row.outbox_id)]
+        if orphans:
+            log.info("telegram: sending %d pending replies again", len(orphans))
+            self.delivery.enqueue(orphans)
+        return len(orphans)
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.sweep_seconds)
+            try:
+                await self.sweep()
+            except Exception as error:  # the next sweep tries again
+                log.error("telegram: sweeping pending replies failed (%s)", type(error).__name__)
+
     def _last_outbox_id(self) -> int:
         with self.runtime.db.transaction() as session:
             return last_outbox_id(session)
 
     async def stop(self) -> None:
         """Let sends under way finish (briefly), then disconnect."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         await self.delivery.drain(self.options.drain_seconds)
         await asyncio.to_thread(self.marks.close, self.options.drain_seconds)
         await self.bot.shutdown()

@@ -42,6 +42,7 @@ class Delivery:
         self._sender = sender
         self._marks = marks
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._held: set[int] = set()
         self._queues: dict[str, deque[tuple[list[QueuedMessage], asyncio.Future[None]]]] = {}
 
     def later(self, work: Coroutine[Any, Any, Any]) -> None:
@@ -71,6 +72,7 @@ class Delivery:
                 self.later(self._work_through(chat, queue))
             sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             queue.append((batch, sent))
+            self._held.update(item.outbox_id for item in batch)
             done.append(sent)
         return done
 
@@ -86,12 +88,18 @@ class Delivery:
                     log.error("telegram: delivery failed (%s)", type(error).__name__)
                     log.debug("telegram: delivery failed", exc_info=error)
                 finally:
+                    self._held.difference_update(item.outbox_id for item in batch)
                     if not sent.done():  # its waiter may have been cancelled
                         sent.set_result(None)
         finally:
-            for _, sent in queue:
+            for batch, sent in queue:
+                self._held.difference_update(item.outbox_id for item in batch)
                 sent.cancel()
             del self._queues[chat]
+
+    def holds(self, outbox_id: int) -> bool:
+        """Whether this row waits in a chat's queue here or is being sent."""
+        return outbox_id in self._held
 
     async def deliver(self, batch: list[QueuedMessage]) -> list[SendResult]:
         """Send one chat's batch now and record the results (callers keep chats in order)."""
@@ -110,9 +118,10 @@ class Delivery:
     async def _send_all(self, items: list[QueuedMessage]) -> list[SendResult]:
         results: list[SendResult] = []
         for item in items:
-            if results and results[-1].status == "unreachable":
-                # Blocked: the rest of the batch would be refused too; no retry loop.
-                results.append(SendResult("unreachable"))
+            if results and results[-1].status in ("unreachable", "retry"):
+                # Blocked: the rest of the batch would be refused too; no retry loop. Still
+                # failing: the rest waits too, so that the chat gets its messages in order.
+                results.append(SendResult(results[-1].status))
                 continue
             results.append(await self._sender.send(item))
         return results

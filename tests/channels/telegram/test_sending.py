@@ -115,13 +115,47 @@ async def test_a_message_still_failing_after_the_retries_stays_pending_for_the_n
     fake.fail_next("sendMessage", 502, "Bad Gateway", times=2)
     async with running(runtime, "webhook", fake, give_up_soon) as harness:
         await Resident(harness, updates).command("start")
-    assert _statuses(db) == ["pending"] + ["sent"] * 4
+    # The rest of the turn's replies wait with the first, so none overtakes it.
+    assert _statuses(db) == ["pending"] * 5
+    assert fake.sent_messages(updates.default_user["id"]) == []
 
     async with running(runtime, "webhook", fake, give_up_soon) as harness:
         await harness.settle()
     assert _statuses(db) == ["sent"] * 5
     texts = [m["text"] for m in fake.sent_messages(updates.default_user["id"])]
-    assert texts[-1].startswith("Hallo!") and len(texts) == 5
+    assert texts[0].startswith("Hallo!") and len(texts) == 5
+
+
+async def test_a_reply_still_failing_is_sent_again_by_the_sweep_without_a_restart(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    sweeping = TelegramOptions(chat_pace=None, retry=RetryPolicy(attempts=2,
+                               first_backoff=0.01), drain_seconds=5, sweep_seconds=0.1,
+                               orphan_seconds=0)
+    fake.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+    chat = updates.default_user["id"]
+    async with running(runtime, "webhook", fake, sweeping) as harness:
+        await Resident(harness, updates).command("start")
+        await fake.wait_for_async(lambda: len(fake.sent_messages(chat)) == 5, timeout=10)
+        await harness.settle()
+        assert _statuses(db) == ["sent"] * 5
+    texts = [m["text"] for m in fake.sent_messages(chat)]
+    assert texts[0].startswith("Hallo!") and len(texts) == 5
+    assert len(fake.calls_to("sendMessage")) == 2 + 5
+
+
+async def test_the_sweep_leaves_replies_that_wait_for_their_turn_to_be_sent(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    slow_chat = TelegramOptions(chat_pace=ChatPace(burst=1, per_second=5), overall_per_second=None,
+                                retry=FAST.retry, drain_seconds=5, sweep_seconds=0.02,
+                                orphan_seconds=0)
+    async with running(runtime, "webhook", fake, slow_chat) as harness:
+        await Resident(harness, updates).command("start")
+        await asyncio.sleep(0.3)  # a dozen sweeps ran while the replies were paced
+        await harness.settle()
+    assert _statuses(db) == ["sent"] * 5
+    assert len(fake.calls_to("sendMessage")) == 5
 
 
 async def test_rows_a_crash_left_unsent_are_sent_on_start(
