@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zipfile
 from datetime import UTC, date, datetime, time
 
 from bot.export import write_codebook, write_export
@@ -77,6 +78,13 @@ def export(turn: StaffTurn, payload: str) -> bool:
     rows = io.StringIO(newline="")
     records = iter_story_records(turn.session, where.since, where.campaign_id)
     count = write_export(turn.form, records, rows, "csv")
+    stamp = turn.now.astimezone(turn.options.zone).strftime("%Y%m%d-%H%M")
+    name, mime, data = f"vertelpunt-{stamp}.csv", "text/csv", rows.getvalue().encode("utf-8")
+    if len(data) > ZIP_ABOVE:
+        name, mime, data = name + ".zip", "application/zip", _zipped(name, data)
+    if len(data) > CHAT_FILE_LIMIT:
+        turn.say("export_too_big", count=count)
+        return True
     book = io.StringIO()
     write_codebook(turn.form, book, turn.now)
     audit(turn.session, turn.participant_id, "export",
@@ -84,14 +92,24 @@ def export(turn: StaffTurn, payload: str) -> bool:
            "since": where.since.isoformat() if where.since else None, "stories": count},
           turn.now)
     log.info("staff: an export of %d stories was made in chat", count)
-    stamp = turn.now.astimezone(turn.options.zone).strftime("%Y%m%d-%H%M")
     caption = turn.text("export_caption", count=count, filter=describe(turn, where))
-    turn.send_file("document", f"vertelpunt-{stamp}.csv", "text/csv",
-                   rows.getvalue().encode("utf-8"), caption,
-                   fallback=turn.text("files_elsewhere"))
+    turn.send_file("document", name, mime, data, caption, fallback=turn.text("files_elsewhere"))
     turn.send_file("document", f"vertelpunt-{stamp}-codebook.json", "application/json",
                    book.getvalue().encode("utf-8"), turn.text("codebook_caption"))
     return True
+
+
+# Telegram takes files of up to 50 MB from a bot. A large CSV goes zipped (stories compress
+# several times over); one still too large is refused with a word on how to get it.
+ZIP_ABOVE = 10 * 1024 * 1024
+CHAT_FILE_LIMIT = 48 * 1024 * 1024
+
+
+def _zipped(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def stats(turn: StaffTurn, payload: str) -> bool:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot.service import ConversationService
+from bot.staff import reports
 from storage.db import Database
 from storage.export import iter_story_records
 from storage.models import AuditEntry
@@ -124,3 +127,26 @@ def test_the_story_records_carry_their_tags(
     assert set(tagged) == {("oost-2026", None, None, False),
                            ("oost-2026", "Wijkteam Oost", "debts", True)}
     assert len(recent) == 2
+
+
+def test_a_large_export_goes_zipped_and_one_too_large_says_how_to_get_it(
+    staffed: ConversationService, db: Database, clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin = _three_stories(staffed, db, clock)
+    monkeypatch.setattr(reports, "ZIP_ABOVE", 100)
+
+    [(payload, content), _] = files_of(admin.command("/export"), "document")
+
+    assert payload["mime"] == "application/zip" and str(payload["filename"]).endswith(".csv.zip")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        [name] = archive.namelist()
+        rows = list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8"))))
+    assert name.endswith(".csv") and len(rows) == 3
+
+    monkeypatch.setattr(reports, "CHAT_FILE_LIMIT", 50)
+    replies = admin.command("/export")
+
+    assert files_of(replies, "document") == []
+    assert "vertelpunt export" in texts_of(replies)[0] and "3 verhalen" in texts_of(replies)[0]
+    assert len(_exports(db)) == 1  # only the export that was sent
