@@ -36,7 +36,7 @@ from flows.events import (
 from flows.forms.schema import Form
 from flows.state import State
 from flows.texts import Texts
-from storage import checkins, turns
+from storage import checkins, senders, turns
 from storage import repositories as repo
 from storage.crypto import AddressCipher
 from storage.db import Database
@@ -121,6 +121,8 @@ class ConversationService:
         self.new_id = new_id
         self.staff = StaffDesk(form, texts, staff or StaffOptions())
         self._sealed_addresses: dict[str, bytes] = {}
+        # This process, as the sender of the replies it queues (see storage/senders.py).
+        self.instance = uuid.uuid4().hex
 
     def participant_id(self, channel: str, user_id: str) -> str:
         """The pseudonym of a platform user."""
@@ -178,7 +180,7 @@ class ConversationService:
     ) -> list[QueuedMessage]:
         ids = turns.queue_messages(
             session, pid, message.channel, self._sealed(message.address),
-            payloads, now, ephemeral=ephemeral, checkin_id=checkin_id,
+            payloads, now, ephemeral=ephemeral, checkin_id=checkin_id, sender=self.instance,
         )
         return [
             QueuedMessage(outbox_id, pid, message.channel, message.address, payload)
@@ -330,10 +332,18 @@ class ConversationService:
                 repo.mark_outbox_sent(session, sent, self.clock())
 
     def unsent(
-        self, channel: str, created_before: datetime | None = None
+        self, channel: str, created_before: datetime | None = None, mine: bool = False
     ) -> list[QueuedMessage]:
         """Rows not sent yet (a crash left them, or sending failed), oldest first, 500 at most;
-        only those queued at or before `created_before` when given."""
+        only those queued at or before `created_before`, and only this process's (`mine`),
+        when asked."""
         with self.db.transaction() as session:
-            rows = repo.pending_outbox(session, channel, created_before=created_before)
+            rows = repo.pending_outbox(session, channel, created_before=created_before,
+                                       sender=self.instance if mine else None)
+            return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]
+
+    def claim_orphans(self, channel: str) -> list[QueuedMessage]:
+        """Pending rows whose sending process is gone, claimed for this one (500 at most)."""
+        with self.db.transaction() as session:
+            rows = senders.claim_orphans(session, channel, self.instance)
             return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage
@@ -49,8 +49,3 @@ def sent_question(
         ):
             return SentQuestion(str(row.platform_message_id), payload)
     return None
-
-
-def last_outbox_id(session: Session) -> int:
-    """The newest outbox row's id (0 when there is none): a line between old rows and new."""
-    return int(session.scalar(select(func.max(OutboxMessage.id))) or 0)

@@ -132,6 +132,8 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     ephemeral: Mapped[bool] = mapped_column(Boolean, default=False)
     checkin_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The process that queued the row and sends it; another sends it only once that one died.
+    sender: Mapped[str | None] = mapped_column(String(32), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     platform_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)

@@ -138,9 +138,14 @@ def erase_participant(
 
 
 def pending_outbox(
-    session: Session, channel: str, limit: int = 500, created_before: datetime | None = None
+    session: Session,
+    channel: str,
+    limit: int = 500,
+    created_before: datetime | None = None,
+    sender: str | None = None,
 ) -> list[OutboxMessage]:
-    """Messages not yet sent on a channel (queued at or before `created_before`), oldest first."""
+    """Messages not yet sent on a channel, oldest first; only those queued at or before
+    `created_before`, and only those of `sender`, when given."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending")
@@ -149,6 +154,8 @@ def pending_outbox(
     )
     if created_before is not None:
         query = query.where(OutboxMessage.created_at <= created_before)
+    if sender is not None:
+        query = query.where(OutboxMessage.sender == sender)
     return list(session.scalars(query))
 
 

@@ -124,7 +124,7 @@ class _Statements:
 
 
 QUEUED_COLUMNS = ("participant_id", "channel", "address", "payload", "ephemeral", "status",
-                  "attempts", "created_at", "checkin_id")
+                  "attempts", "created_at", "checkin_id", "sender")
 # Parameters holding JSON documents: the driver is handed them serialised.
 _JSON_PARAMETERS = ("about", "data", "payload")
 
@@ -278,16 +278,18 @@ def queue_messages(
     now: datetime,
     ephemeral: bool | Sequence[bool] = False,
     checkin_id: str | None = None,
+    sender: str | None = None,
 ) -> list[int]:
     """Queue messages to send after commit; returns their outbox ids in order. Ephemeral
-    rows (one flag for all, or one per payload) are deleted once sent."""
+    rows (one flag for all, or one per payload) are deleted once sent. `sender` names the
+    process that will send them."""
     if not payloads:
         return []
     flags = [ephemeral] * len(payloads) if isinstance(ephemeral, bool) else list(ephemeral)
     rows = [
         {"participant_id": participant_id, "channel": channel, "address": address,
          "payload": payload, "ephemeral": flag, "status": "pending", "attempts": 0,
-         "created_at": now, "checkin_id": checkin_id}
+         "created_at": now, "checkin_id": checkin_id, "sender": sender}
         for payload, flag in zip(payloads, flags, strict=True)
     ]
     return _insert_queued(session, rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -27,9 +28,9 @@ from bot.channels.telegram.updates import (
 )
 from bot.marks import SentMarks
 from bot.runtime import Runtime
-from bot.service import QueuedMessage
 from storage.checkins import mark_unreachable
-from storage.contacts import SentQuestion, last_outbox_id, sent_question
+from storage.contacts import SentQuestion, sent_question
+from storage.senders import SenderLease
 
 log = logging.getLogger(__name__)
 TURN_THREADS = 4
@@ -50,6 +51,7 @@ class TelegramChannel:
         self._turns = ThreadPoolExecutor(TURN_THREADS, thread_name_prefix="telegram-turn")
         self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender, self.marks)
         self._sweeper: asyncio.Task[None] | None = None
+        self.lease = SenderLease(runtime.db)
 
     async def start(self) -> None:
         """Connect, set the command menus, and send what a crash left unsent."""
@@ -58,38 +60,37 @@ class TelegramChannel:
         self.runtime.service.staff.know_telegram_username(self.bot.username)
         texts = self.runtime.texts
         await set_command_menus(self.bot, texts, self.runtime.form.default_language)
-        # Read before the first update is taken: rows above the line are new turns' rows,
-        # which those turns send themselves (sending them here too would send them twice).
-        line = await asyncio.to_thread(self._last_outbox_id)
-        first = await self.unsent(line)
-        self.delivery.later(self.send_unsent(line, first))
+        # A new sender for this run: replies queued from now on are this process's to send,
+        # and those of a process that is gone (a crash, the previous run) are claimed here.
+        service = self.runtime.service
+        service.instance = uuid.uuid4().hex
+        await asyncio.to_thread(self.lease.acquire, service.instance)
+        self.delivery.later(self.send_orphans())
         self._sweeper = asyncio.create_task(self._sweep_forever())
 
-    async def unsent(self, line: int) -> list[QueuedMessage]:
-        """Rows a crash left pending, up to the outbox id `line`, at most 500 at a time."""
-        rows = await asyncio.to_thread(self.runtime.service.unsent, CHANNEL)
-        return [row for row in rows if row.outbox_id <= line]
-
-    async def send_unsent(self, line: int, rows: list[QueuedMessage]) -> int:
-        """Send pending rows up to `line`, 500 at a time, until a pass finds none new."""
-        seen: set[int] = set()
-        while fresh := [row for row in rows if row.outbox_id not in seen]:
-            seen.update(row.outbox_id for row in fresh)
-            await asyncio.gather(*self.delivery.enqueue(fresh), return_exceptions=True)
-            rows = await self.unsent(line)
-        return len(seen)
+    async def send_orphans(self) -> int:
+        """Claim and send the replies whose process is gone, 500 at a time, until none is
+        left; returns how many were claimed."""
+        claimed = 0
+        while rows := await asyncio.to_thread(self.runtime.service.claim_orphans, CHANNEL):
+            claimed += len(rows)
+            await asyncio.gather(*self.delivery.enqueue(rows), return_exceptions=True)
+        return claimed
 
     async def sweep(self) -> int:
-        """Send again what is still pending a while after it was queued and is not held
-        here: a reply whose sending kept failing (Telegram unreachable for a while), or one a
-        stopped process left. Returns how many rows were handed to delivery."""
-        cutoff = self.runtime.service.clock() - timedelta(seconds=self.options.orphan_seconds)
-        rows = await asyncio.to_thread(self.runtime.service.unsent, CHANNEL, cutoff)
-        orphans = [row for row in rows if not self.delivery.holds(row.outbox_id)]
-        if orphans:
-            log.info("telegram: sending %d pending replies again", len(orphans))
-            self.delivery.enqueue(orphans)
-        return len(orphans)
+        """Send what is still pending and not under way here: replies of a process that
+        stopped since, and this process's own replies still pending a while after they were
+        queued (sending kept failing: Telegram unreachable for a while). Returns how many
+        rows were handed to delivery."""
+        service = self.runtime.service
+        orphans = await asyncio.to_thread(service.claim_orphans, CHANNEL)
+        cutoff = service.clock() - timedelta(seconds=self.options.orphan_seconds)
+        mine = await asyncio.to_thread(service.unsent, CHANNEL, cutoff, True)
+        again = [row for row in [*orphans, *mine] if not self.delivery.holds(row.outbox_id)]
+        if again:
+            log.info("telegram: sending %d pending replies again", len(again))
+            self.delivery.enqueue(again)
+        return len(again)
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -99,10 +100,6 @@ class TelegramChannel:
             except Exception as error:  # the next sweep tries again
                 log.error("telegram: sweeping pending replies failed (%s)", type(error).__name__)
 
-    def _last_outbox_id(self) -> int:
-        with self.runtime.db.transaction() as session:
-            return last_outbox_id(session)
-
     async def stop(self) -> None:
         """Let sends under way finish (briefly), then disconnect."""
         if self._sweeper is not None:
@@ -111,6 +108,8 @@ class TelegramChannel:
             self._sweeper = None
         await self.delivery.drain(self.options.drain_seconds)
         await asyncio.to_thread(self.marks.close, self.options.drain_seconds)
+        # What is still pending is another process's to send from here on.
+        await asyncio.to_thread(self.lease.release)
         await self.bot.shutdown()
 
     def parse(self, data: dict[str, Any]) -> Update:

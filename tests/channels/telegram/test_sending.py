@@ -17,6 +17,7 @@ from flows.events import CommandIn
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import ContactAddress, OutboxMessage
+from storage.senders import SenderLease
 from tests.channels.telegram.harness import FAST, Harness, Resident, running
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.telegram_faults import RateLimit
@@ -254,3 +255,29 @@ async def test_a_press_before_the_question_arrived_still_closes_that_question(
     assert texts[4] == "Wilt u meedoen?\n\nUw antwoord: ✅ Ja"
     assert texts[-1] == "Bent u 16 jaar of ouder?"
     assert _statuses(db) == ["sent"] * 7
+
+
+async def test_replies_of_a_live_process_are_left_to_it_and_taken_over_once_it_is_gone(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
+) -> None:
+    """Several processes on PostgreSQL: a start sends only what a stopped one left. SQLite
+    serves one process, so there every reply of another run is taken over at once."""
+    other = SenderLease(db)
+    runtime.service.instance = "another-process"
+    other.acquire("another-process")
+    chat = updates.default_user["id"]
+    runtime.service.handle(InboundMessage("telegram", str(chat), str(chat), CommandIn("start"),
+                                          "u1"))
+    try:
+        async with running(runtime, "webhook", fake) as harness:
+            if not db.is_sqlite:
+                assert fake.sent_messages(chat) == []  # still the other process's to send
+                assert await harness.channel.sweep() == 0
+                other.release()  # that process stops
+                assert await harness.channel.sweep() == 5
+                await harness.settle()
+            assert len(fake.sent_messages(chat)) == 5
+        assert _statuses(db) == ["sent"] * 5
+        assert len(fake.calls_to("sendMessage")) == 5
+    finally:
+        other.release()

@@ -1,0 +1,47 @@
+"""Outbox rows of a process that is gone are claimed once, by one process."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.db import Database
+from storage.senders import SenderLease, claim_orphans, gone
+from storage.turns import queue_messages
+
+
+def _queue(db: Database, now: datetime, sender: str | None, channel: str = "telegram") -> None:
+    with db.transaction() as session:
+        queue_messages(session, "p1", channel, b"address", [{"text": "a"}, {"text": "b"}], now,
+                       sender=sender)
+
+
+def test_rows_of_gone_senders_are_claimed_once_oldest_first(db: Database) -> None:
+    now = datetime.fromisoformat("2026-03-02T10:00:00+00:00")
+    _queue(db, now, None)
+    _queue(db, now, "stopped-process")
+    _queue(db, now, "me")
+    _queue(db, now, None, channel="whatsapp")
+
+    with db.transaction() as session:
+        claimed = claim_orphans(session, "telegram", "me")
+    with db.transaction() as session:
+        again = claim_orphans(session, "telegram", "me")
+
+    assert [row.payload["text"] for row in claimed] == ["a", "b", "a", "b"]
+    assert [row.id for row in claimed] == sorted(row.id for row in claimed)
+    assert {row.sender for row in claimed} == {"me"} and again == []
+
+
+def test_a_sender_holding_its_lease_is_alive_on_postgresql(db: Database) -> None:
+    lease = SenderLease(db)
+    lease.acquire("running-process")
+    try:
+        with db.transaction() as session:
+            found = gone(session, ["running-process", "stopped-process", "me"], "me")
+        # SQLite serves one process: every sender but this one is gone.
+        assert found == ({"running-process", "stopped-process"} if db.is_sqlite
+                         else {"stopped-process"})
+    finally:
+        lease.release()
+    with db.transaction() as session:
+        assert gone(session, ["running-process"], "me") == {"running-process"}
