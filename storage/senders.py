@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from sqlalchemy import Connection, or_, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage.db import Database
@@ -36,6 +37,7 @@ class SenderLease:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._held: tuple[Connection, int] | None = None
+        self._instance: str | None = None
 
     def acquire(self, instance: str) -> None:
         """Hold the lock of `instance` until `release` (or until this process ends)."""
@@ -46,14 +48,27 @@ class SenderLease:
         key = lock_key(instance)
         conn.execute(_LOCK, {"key": key})
         conn.commit()  # the lock is the session's: it outlives the transaction
-        self._held = (conn, key)
+        self._held, self._instance = (conn, key), instance
+
+    def renew(self) -> None:
+        """Take the lock again when its connection was lost (the database restarted)."""
+        if self._held is None or self._instance is None:
+            return
+        conn = self._held[0]
+        try:
+            conn.execute(text("SELECT 1"))
+            conn.commit()
+        except DBAPIError:
+            self._held = None
+            conn.invalidate()
+            self.acquire(self._instance)
 
     def release(self) -> None:
         """Let go: this process's rows become orphans for others."""
         if self._held is None:
             return
         conn, key = self._held
-        self._held = None
+        self._held = self._instance = None
         try:
             conn.execute(_UNLOCK, {"key": key})
             conn.commit()

@@ -45,3 +45,21 @@ def test_a_sender_holding_its_lease_is_alive_on_postgresql(db: Database) -> None
         lease.release()
     with db.transaction() as session:
         assert gone(session, ["running-process"], "me") == {"running-process"}
+
+
+def test_a_lease_whose_connection_was_lost_is_taken_again(db: Database) -> None:
+    lease = SenderLease(db)
+    lease.acquire("running-process")
+    try:
+        if not db.is_sqlite:  # the server ends the lease's session, as a restart would
+            with db.engine.connect() as admin:
+                admin.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database())")
+        lease.renew()
+        with db.transaction() as session:
+            found = gone(session, ["running-process"], "me")
+        assert found == ({"running-process"} if db.is_sqlite else set())
+    finally:
+        lease.release()

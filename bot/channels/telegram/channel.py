@@ -83,6 +83,7 @@ class TelegramChannel:
         queued (sending kept failing: Telegram unreachable for a while). Returns how many
         rows were handed to delivery."""
         service = self.runtime.service
+        await asyncio.to_thread(self.lease.renew)
         orphans = await asyncio.to_thread(service.claim_orphans, CHANNEL)
         cutoff = service.clock() - timedelta(seconds=self.options.orphan_seconds)
         mine = await asyncio.to_thread(service.unsent, CHANNEL, cutoff, True)
