@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -123,6 +124,9 @@ class ConversationService:
         self._sealed_addresses: dict[str, bytes] = {}
         # This process, as the sender of the replies it queues (see storage/senders.py).
         self.instance = uuid.uuid4().hex
+        self._lease = senders.SenderLease(db)
+        self._sending = 0
+        self._sending_lock = threading.Lock()
 
     def participant_id(self, channel: str, user_id: str) -> str:
         """The pseudonym of a platform user."""
@@ -341,6 +345,27 @@ class ConversationService:
             rows = repo.pending_outbox(session, channel, created_before=created_before,
                                        sender=self.instance if mine else None)
             return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]
+
+    def begin_sending(self) -> None:
+        """A channel starts sending: the first one gives this run a new sender id, kept
+        alive by a lease for as long as a channel sends (others then leave its rows alone)."""
+        with self._sending_lock:
+            if self._sending == 0:
+                self.instance = uuid.uuid4().hex
+                self._lease.acquire(self.instance)
+            self._sending += 1
+
+    def end_sending(self) -> None:
+        """A channel stopped sending; after the last one, what is pending is another's."""
+        with self._sending_lock:
+            self._sending = max(0, self._sending - 1)
+            if self._sending == 0:
+                self._lease.release()
+
+    def renew_lease(self) -> None:
+        """Take the lease again if the database dropped its connection."""
+        with self._sending_lock:
+            self._lease.renew()
 
     def claim_orphans(self, channel: str) -> list[QueuedMessage]:
         """Pending rows whose sending process is gone, claimed for this one (500 at most)."""

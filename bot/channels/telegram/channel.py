@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -30,7 +29,6 @@ from bot.marks import SentMarks
 from bot.runtime import Runtime
 from storage.checkins import mark_unreachable
 from storage.contacts import SentQuestion, sent_question
-from storage.senders import SenderLease
 
 log = logging.getLogger(__name__)
 TURN_THREADS = 4
@@ -51,7 +49,6 @@ class TelegramChannel:
         self._turns = ThreadPoolExecutor(TURN_THREADS, thread_name_prefix="telegram-turn")
         self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender, self.marks)
         self._sweeper: asyncio.Task[None] | None = None
-        self.lease = SenderLease(runtime.db)
 
     async def start(self) -> None:
         """Connect, set the command menus, and send what a crash left unsent."""
@@ -62,9 +59,7 @@ class TelegramChannel:
         await set_command_menus(self.bot, texts, self.runtime.form.default_language)
         # A new sender for this run: replies queued from now on are this process's to send,
         # and those of a process that is gone (a crash, the previous run) are claimed here.
-        service = self.runtime.service
-        service.instance = uuid.uuid4().hex
-        await asyncio.to_thread(self.lease.acquire, service.instance)
+        await asyncio.to_thread(self.runtime.service.begin_sending)
         self.delivery.later(self.send_orphans())
         self._sweeper = asyncio.create_task(self._sweep_forever())
 
@@ -83,7 +78,7 @@ class TelegramChannel:
         queued (sending kept failing: Telegram unreachable for a while). Returns how many
         rows were handed to delivery."""
         service = self.runtime.service
-        await asyncio.to_thread(self.lease.renew)
+        await asyncio.to_thread(service.renew_lease)
         orphans = await asyncio.to_thread(service.claim_orphans, CHANNEL)
         cutoff = service.clock() - timedelta(seconds=self.options.orphan_seconds)
         mine = await asyncio.to_thread(service.unsent, CHANNEL, cutoff, True)
@@ -110,7 +105,7 @@ class TelegramChannel:
         await self.delivery.drain(self.options.drain_seconds)
         await asyncio.to_thread(self.marks.close, self.options.drain_seconds)
         # What is still pending is another process's to send from here on.
-        await asyncio.to_thread(self.lease.release)
+        await asyncio.to_thread(self.runtime.service.end_sending)
         await self.bot.shutdown()
 
     def parse(self, data: dict[str, Any]) -> Update:

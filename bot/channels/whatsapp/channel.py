@@ -80,10 +80,14 @@ class WhatsAppChannel:
         self.dispatcher.run_for(row.participant_id, invite)
 
     async def startup(self) -> None:
-        """Send what a crash or restart left unsent."""
-        self.dispatcher.submit(await asyncio.to_thread(self.runtime.service.unsent, CHANNEL))
+        """Send what a crash or an earlier run left unsent (not what a running process
+        still sends: see storage/senders.py)."""
+        service = self.runtime.service
+        await asyncio.to_thread(service.begin_sending)
+        self.dispatcher.submit(await asyncio.to_thread(service.claim_orphans, CHANNEL))
 
     async def shutdown(self) -> None:
         """Finish sending, then close the HTTP client."""
         await self.dispatcher.drain()
+        await asyncio.to_thread(self.runtime.service.end_sending)
         await self._session.aclose()

@@ -26,8 +26,12 @@ def _rows(db: Database) -> list[OutboxMessage]:
 
 
 def _pending_turn(service: ConversationService, text: str = "Hallo") -> None:
-    """A turn whose replies a crash left unsent."""
-    assert service.handle(InboundMessage("whatsapp", RESIDENT, RESIDENT, TextIn(text)))
+    """A turn whose replies a crash left unsent: queued by an earlier run of the process."""
+    running, service.instance = service.instance, "an-earlier-run"
+    try:
+        assert service.handle(InboundMessage("whatsapp", RESIDENT, RESIDENT, TextIn(text)))
+    finally:
+        service.instance = running
 
 
 async def test_outside_the_window_only_a_template_is_sent(
@@ -174,6 +178,7 @@ async def test_when_meta_stays_unavailable_the_replies_wait_in_order_for_the_nex
     assert await resident.say("Hallo") == []
 
     assert len(service.unsent("whatsapp")) == 5
+    service.end_sending()  # this run stops; the next one takes its replies over
     await channel.startup()
     await channel.dispatcher.drain()
     assert graph.messages_to(RESIDENT)[0].text == service.texts.get("hello", "nl")
