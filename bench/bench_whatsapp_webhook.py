@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import httpx
+import aiohttp
 from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,7 +66,10 @@ def serve(port: int) -> None:
     runtime = build_runtime(Settings())
     app = create_app(runtime)
     install_whatsapp(app, runtime)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # Keep-alive longer than the client's (60 s), so the server never closes a connection the
+    # client is just reusing.
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                timeout_keep_alive=75)
 
 
 def scripted_steps() -> list[Step]:
@@ -99,17 +102,21 @@ async def drive(base_url: str, conversations: list[list[Signed]],
     queue: asyncio.Queue[list[Signed]] = asyncio.Queue()
     for conversation in conversations:
         queue.put_nowait(conversation)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=60)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
 
         async def worker() -> None:
             while not queue.empty():
                 for raw, headers in queue.get_nowait():
                     started = time.perf_counter()
-                    response = await client.post(WEBHOOK_PATH, content=raw, headers=headers)
+                    async with client.post(base_url + WEBHOOK_PATH, data=raw,
+                                           headers=headers) as response:
+                        await response.read()
+                        status = response.status
                     latencies.append(time.perf_counter() - started)
-                    if response.status_code != 200:
-                        failures.append(response.status_code)
+                    if status != 200:
+                        failures.append(status)
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
