@@ -23,20 +23,17 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
-
-import aiohttp
-from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.bench_engine import drop_postgres, scratch_postgres  # noqa: E402
 from bench.webhook_common import (  # noqa: E402
+    check_stored,
     cpu_seconds,
+    drive,
     free_port,
     outbox_counts,
     report,
@@ -49,13 +46,13 @@ from bot.settings import Settings  # noqa: E402
 from flows.forms.loader import load_form  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Answer, OutboxMessage, Story  # noqa: E402
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeBotApi  # noqa: E402
 from tests.fakes.telegram_updates import UpdateFactory  # noqa: E402
 from tests.scripts import FULL_CONVERSATION, EngineChat  # noqa: E402
 
 SECRET = "bench-secret-bench-secret-bench-secret-0123"
 WEBHOOK_SECRET = "bench-webhook-secret"
+HEADERS = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
 Step = tuple[str, str, str | None]  # kind, value, token of the question a button belongs to
 
 
@@ -115,58 +112,6 @@ def update_for(factory: UpdateFactory, user: dict[str, Any], step: Step) -> dict
     return factory.callback_query(f"{token}:{value}", user=user)
 
 
-async def resident(session: aiohttp.ClientSession, url: str, updates: list[bytes],
-                   latencies: list[float], failures: list[int]) -> None:
-    headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
-    for body in updates:
-        started = time.perf_counter()
-        status = 0
-        while status != 200:  # Telegram delivers again until it gets a 200
-            try:
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                    status = response.status
-            except aiohttp.ClientError:
-                status = -1
-            if status != 200:
-                failures.append(status)
-        latencies.append(time.perf_counter() - started)
-
-
-async def drive(base_url: str, conversations: list[list[bytes]],
-                concurrency: int) -> tuple[list[float], list[int], float, float]:
-    """Post every conversation; returns latencies, failures, seconds and this process's CPU
-    seconds (the client's own cost, on the same machine as the server)."""
-    latencies: list[float] = []
-    failures: list[int] = []
-    queue: asyncio.Queue[list[bytes]] = asyncio.Queue()
-    for conversation in conversations:
-        queue.put_nowait(conversation)
-    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=60)
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-
-        async def worker() -> None:
-            while not queue.empty():
-                await resident(session, base_url + WEBHOOK_PATH, queue.get_nowait(),
-                               latencies, failures)
-
-        started, cpu = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return latencies, failures, elapsed, cpu
-
-
-def check_stored(db: Database) -> None:
-    with db.transaction() as session:
-        stories = session.scalar(select(func.count()).select_from(Story))
-        answers = session.scalar(select(func.count()).select_from(Answer))
-        not_sent = Counter(f"{row.status} {row.payload['kind']}" for row in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status != "sent")))
-    print(f"  stored: {stories} stories, {answers} answers; outbox: {outbox_counts(db)}"
-          f"{'; not sent: ' + str(dict(not_sent)) if not_sent else ''}")
-
-
 def start_fake() -> tuple[subprocess.Popen[str], str]:
     fake = subprocess.Popen([sys.executable, __file__, "--fake"], cwd=REPO, text=True,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -202,7 +147,7 @@ def run(args: argparse.Namespace) -> None:
         conversations = []
         for n in range(args.residents):
             user = factory.user(f"Bewoner {n}")
-            conversations.append([json.dumps(update_for(factory, user, step)).encode()
+            conversations.append([(json.dumps(update_for(factory, user, step)).encode(), HEADERS)
                                   for step in steps])
         sending = ("at Telegram's pace (about 28 messages/s, about 1/s per chat)"
                    if args.telegram_limits else "flood limits lifted")
@@ -211,10 +156,9 @@ def run(args: argparse.Namespace) -> None:
               f"load average {os.getloadavg()[0]:.1f} before the run")
         cpu0 = cpu_seconds(server.pid)
         latencies, failures, elapsed, client_cpu = asyncio.run(
-            drive(base_url, conversations, args.concurrency))
-        report(latencies, failures, elapsed, cpu_seconds(server.pid) - cpu0, args.residents,
-               args.concurrency, "deliveries again after a non-200 or a broken connection")
-        print(f"  the residents' client (this process) {client_cpu / elapsed:.2f} cores")
+            drive(base_url + WEBHOOK_PATH, conversations, args.concurrency))
+        report(latencies, failures, elapsed, cpu_seconds(server.pid) - cpu0, client_cpu,
+               args.residents, args.concurrency)
         db = Database(url)
         if args.telegram_limits:
             print(f"  replies still pending after the last 200: {outbox_counts(db)}")

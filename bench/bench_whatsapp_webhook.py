@@ -19,21 +19,18 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
-from collections import Counter
 from pathlib import Path
-
-import aiohttp
-from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.bench_engine import drop_postgres, scratch_postgres  # noqa: E402
 from bench.webhook_common import (  # noqa: E402
+    Delivery,
+    check_stored,
     cpu_seconds,
+    drive,
     free_port,
-    outbox_counts,
     report,
     wait_healthy,
     wait_sent,
@@ -44,7 +41,6 @@ from bot.settings import Settings  # noqa: E402
 from flows.forms.loader import load_form  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import Answer, OutboxMessage, Story  # noqa: E402
 from tests.fakes.graph_api import FakeGraphApi  # noqa: E402
 from tests.fakes.whatsapp_webhooks import WebhookBuilder, signed_headers, to_raw  # noqa: E402
 from tests.scripts import FULL_CONVERSATION, EngineChat  # noqa: E402
@@ -52,7 +48,6 @@ from tests.scripts import FULL_CONVERSATION, EngineChat  # noqa: E402
 SECRET = "bench-secret-bench-secret-bench-secret-0123"
 APP_SECRET = "bench-app-secret"
 Step = tuple[str, str, str | None]  # kind, value, token of the question a button belongs to
-Signed = tuple[bytes, dict[str, str]]
 
 
 def serve(port: int) -> None:
@@ -85,7 +80,7 @@ def scripted_steps() -> list[Step]:
     return steps
 
 
-def signed_update(build: WebhookBuilder, wa_id: str, step: Step) -> Signed:
+def signed_update(build: WebhookBuilder, wa_id: str, step: Step) -> Delivery:
     kind, value, token = step
     if kind == "text":
         body = build.text(wa_id, value)
@@ -93,45 +88,6 @@ def signed_update(build: WebhookBuilder, wa_id: str, step: Step) -> Signed:
         body = build.button_reply(wa_id, f"{token}:{value}", value, reply_to="wamid.BENCH")
     raw = to_raw(body)
     return raw, signed_headers(raw, APP_SECRET)
-
-
-async def drive(base_url: str, conversations: list[list[Signed]],
-                concurrency: int) -> tuple[list[float], list[int], float]:
-    latencies: list[float] = []
-    failures: list[int] = []
-    queue: asyncio.Queue[list[Signed]] = asyncio.Queue()
-    for conversation in conversations:
-        queue.put_nowait(conversation)
-    connector = aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=60)
-    timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
-
-        async def worker() -> None:
-            while not queue.empty():
-                for raw, headers in queue.get_nowait():
-                    started = time.perf_counter()
-                    async with client.post(base_url + WEBHOOK_PATH, data=raw,
-                                           headers=headers) as response:
-                        await response.read()
-                        status = response.status
-                    latencies.append(time.perf_counter() - started)
-                    if status != 200:
-                        failures.append(status)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return latencies, failures, elapsed
-
-
-def check_stored(db: Database) -> None:
-    with db.transaction() as session:
-        stories = session.scalar(select(func.count()).select_from(Story))
-        answers = session.scalar(select(func.count()).select_from(Answer))
-        not_sent = Counter(f"{row.status} {row.payload['kind']}" for row in session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status != "sent")))
-    print(f"  stored: {stories} stories, {answers} answers; outbox: {outbox_counts(db)}"
-          f"{'; not sent: ' + str(dict(not_sent)) if not_sent else ''}")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -158,10 +114,10 @@ def run(args: argparse.Namespace) -> None:
         print(f"one uvicorn process on PostgreSQL; {args.residents} residents, "
               f"{len(steps)} updates each; {os.cpu_count()} cores on this machine")
         cpu0 = cpu_seconds(server.pid)
-        latencies, failures, elapsed = asyncio.run(drive(base_url, conversations,
-                                                         args.concurrency))
-        report(latencies, failures, elapsed, cpu_seconds(server.pid) - cpu0, args.residents,
-               args.concurrency)
+        latencies, failures, elapsed, client_cpu = asyncio.run(
+            drive(base_url + WEBHOOK_PATH, conversations, args.concurrency))
+        report(latencies, failures, elapsed, cpu_seconds(server.pid) - cpu0, client_cpu,
+               args.residents, args.concurrency)
         db = Database(url)
         print(f"  replies all sent {wait_sent(db, 120):.1f} s after the last 200; "
               f"{len(fake.messages)} messages accepted, {len(fake.rejected)} refused")
