@@ -137,6 +137,10 @@ class Resident:
                 return message
         raise AssertionError("no question was sent")
 
+    async def step(self, kind: str, value: str) -> list[RecordedMessage]:
+        """One step of a script such as FULL_CONVERSATION: a choice or a text."""
+        return await (self.choose(value) if kind == "choice" else self.say(value))
+
     async def choose(self, choice_id: str) -> list[RecordedMessage]:
         """Answer the last question with `choice_id`: press, pick from the list, or type."""
         message = self.question()

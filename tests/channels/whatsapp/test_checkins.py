@@ -18,7 +18,7 @@ from tests.scripts import FULL_CONVERSATION
 async def _tell(resident: Resident) -> None:
     await resident.say("Hallo")
     for kind, value in FULL_CONVERSATION:
-        await (resident.choose(value) if kind == "choice" else resident.say(value))
+        await resident.step(kind, value)
 
 
 def _checkin(db: Database) -> CheckIn:

@@ -20,10 +20,7 @@ async def test_the_whole_story_is_told_with_buttons_lists_and_numbers(
 ) -> None:
     await resident.say("Hallo")
     for kind, value in FULL_CONVERSATION:
-        if kind == "choice":
-            await resident.choose(value)
-        else:
-            await resident.say(value)
+        await resident.step(kind, value)
 
     with db.transaction() as session:
         story = session.scalars(select(Story)).one()

@@ -60,10 +60,7 @@ async def test_a_worker_on_whatsapp_gets_the_invite_as_text_and_a_resident_uses_
 
     await resident.say(phrase)
     for kind, value in FULL_CONVERSATION:
-        if kind == "choice":
-            await resident.choose(value)
-        else:
-            await resident.say(value)
+        await resident.step(kind, value)
 
     with db.transaction() as session:
         story = session.scalars(select(Story)).one()
