@@ -60,6 +60,8 @@ class SentMarks:
             thread = self._thread
         if thread is not None:
             thread.join(timeout)
+            if thread.is_alive():  # still writing: it stops by itself once done
+                return
         with self._changed:
             self._closing, self._thread = False, None
             if self._waiting:  # added while the thread was stopping

@@ -351,8 +351,10 @@ class ConversationService:
         alive by a lease for as long as a channel sends (others then leave its rows alone)."""
         with self._sending_lock:
             if self._sending == 0:
-                self.instance = uuid.uuid4().hex
-                self._lease.acquire(self.instance)
+                # Named only once its lease is held: rows are queued under it from then on.
+                instance = uuid.uuid4().hex
+                self._lease.acquire(instance)
+                self.instance = instance
             self._sending += 1
 
     def end_sending(self) -> None:

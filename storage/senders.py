@@ -9,6 +9,7 @@ its rows, however long its queue. SQLite serves one process: every other sender 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 from typing import Final
@@ -21,7 +22,7 @@ from storage.db import Database
 from storage.models import OutboxMessage
 
 _LOCK: Final = text("SELECT pg_advisory_lock(:key)")
-_TRY_LOCK: Final = text("SELECT pg_try_advisory_lock(:key)")
+_TRY_LOCK: Final = text("SELECT pg_try_advisory_xact_lock(:key)")
 _UNLOCK: Final = text("SELECT pg_advisory_unlock(:key)")
 
 
@@ -42,38 +43,45 @@ class SenderLease:
     def acquire(self, instance: str) -> None:
         """Hold the lock of `instance` until `release` (or until this process ends)."""
         self.release()
+        self._instance = instance  # kept on failure too: `renew` tries again
         if self._db.is_sqlite:
             return
         conn = self._db.engine.connect()  # kept out of the pool for the whole run
         key = lock_key(instance)
-        conn.execute(_LOCK, {"key": key})
-        conn.commit()  # the lock is the session's: it outlives the transaction
-        self._held, self._instance = (conn, key), instance
+        try:
+            conn.execute(_LOCK, {"key": key})
+            conn.commit()  # the lock is the session's: it outlives the transaction
+        except BaseException:
+            conn.invalidate()
+            raise
+        self._held = (conn, key)
 
     def renew(self) -> None:
         """Take the lock again when its connection was lost (the database restarted)."""
-        if self._held is None or self._instance is None:
+        if self._instance is None or self._db.is_sqlite:
             return
-        conn = self._held[0]
-        try:
-            conn.execute(text("SELECT 1"))
-            conn.commit()
-        except DBAPIError:
-            self._held = None
-            conn.invalidate()
-            self.acquire(self._instance)
+        if self._held is not None:
+            conn = self._held[0]
+            try:
+                conn.execute(text("SELECT 1"))
+                conn.commit()
+                return
+            except DBAPIError:
+                self._held = None
+                conn.invalidate()
+        self.acquire(self._instance)
 
     def release(self) -> None:
         """Let go: this process's rows become orphans for others."""
-        if self._held is None:
+        held, self._held, self._instance = self._held, None, None
+        if held is None:
             return
-        conn, key = self._held
-        self._held = self._instance = None
-        try:
+        conn, key = held
+        # A lost connection took the lock with it: nothing left to unlock.
+        with contextlib.suppress(DBAPIError):
             conn.execute(_UNLOCK, {"key": key})
             conn.commit()
-        finally:
-            conn.close()
+        conn.close()
 
 
 def gone(session: Session, senders: Iterable[str], me: str) -> set[str]:
@@ -81,13 +89,10 @@ def gone(session: Session, senders: Iterable[str], me: str) -> set[str]:
     others = {sender for sender in senders if sender != me}
     if session.get_bind().dialect.name != "postgresql":
         return others
-    dead = set()
-    for sender in others:
-        key = lock_key(sender)
-        if session.execute(_TRY_LOCK, {"key": key}).scalar():
-            session.execute(_UNLOCK, {"key": key})
-            dead.add(sender)
-    return dead
+    # Transaction-level: whatever happens, the lock goes with this transaction, and two
+    # processes claiming the same dead sender's rows at once take turns.
+    return {sender for sender in others
+            if session.execute(_TRY_LOCK, {"key": lock_key(sender)}).scalar()}
 
 
 def claim_orphans(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -16,11 +15,8 @@ class RecordingService:
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[list[tuple[int, str | None]]] = []
         self.fail = fail
-        self.release = threading.Event()
-        self.release.set()
 
     def mark_sent(self, sent: list[tuple[int, str | None]]) -> None:
-        self.release.wait(5)
         if self.fail:
             raise RuntimeError("database gone")
         self.calls.append(list(sent))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from storage.db import Database
-from storage.senders import SenderLease, claim_orphans, gone
+from storage.senders import SenderLease, claim_orphans, gone, lock_key
 from storage.turns import queue_messages
 
 
@@ -52,11 +52,13 @@ def test_a_lease_whose_connection_was_lost_is_taken_again(db: Database) -> None:
     lease.acquire("running-process")
     try:
         if not db.is_sqlite:  # the server ends the lease's session, as a restart would
+            key = lock_key("running-process") & 0xFFFF_FFFF_FFFF_FFFF
             with db.engine.connect() as admin:
-                admin.exec_driver_sql(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND database = "
-                    "(SELECT oid FROM pg_database WHERE datname = current_database())")
+                ended = admin.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = "
+                    "'advisory' AND classid::bigint = %(high)s AND objid::bigint = %(low)s",
+                    {"high": key >> 32, "low": key & 0xFFFF_FFFF}).scalars().all()
+            assert ended == [True]
         lease.renew()
         with db.transaction() as session:
             found = gone(session, ["running-process"], "me")

@@ -79,10 +79,13 @@ class TelegramChannel:
         rows were handed to delivery."""
         service = self.runtime.service
         await asyncio.to_thread(service.renew_lease)
+        # Held before the reads too: a row sent while they ran may not be marked yet.
+        held_before = self.delivery.held()
         orphans = await asyncio.to_thread(service.claim_orphans, CHANNEL)
         cutoff = service.clock() - timedelta(seconds=self.options.orphan_seconds)
         mine = await asyncio.to_thread(service.unsent, CHANNEL, cutoff, True)
-        again = [row for row in [*orphans, *mine] if not self.delivery.holds(row.outbox_id)]
+        again = [row for row in [*orphans, *mine]
+                 if row.outbox_id not in held_before and not self.delivery.holds(row.outbox_id)]
         if again:
             log.info("telegram: sending %d pending replies again", len(again))
             self.delivery.enqueue(again)

@@ -101,6 +101,10 @@ class Delivery:
         """Whether this row waits in a chat's queue here or is being sent."""
         return outbox_id in self._held
 
+    def held(self) -> frozenset[int]:
+        """The rows waiting or being sent here now."""
+        return frozenset(self._held)
+
     async def deliver(self, batch: list[QueuedMessage]) -> list[SendResult]:
         """Send one chat's batch now and record the results (callers keep chats in order)."""
         results = await self._send_all(batch)

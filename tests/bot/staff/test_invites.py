@@ -70,7 +70,8 @@ def test_a_worker_picks_a_theme_and_gets_links_qr_codes_and_a_card(
         kept = [row.payload for row in session.scalars(select(OutboxMessage))]
     assert (invite.team, invite.theme, invite.campaign_id) == ("Wijkteam Oost", "debts",
                                                                "oost-2026")
-    assert invite.token_hash != token and invite.expires_at == clock.now + timedelta(days=30)
+    assert invite.token_hash == digest(token)
+    assert invite.expires_at == clock.now + timedelta(days=30)
     # The links and QR codes were sent and are gone from the outbox: they are the invite.
     assert all(token not in str(payload) for payload in kept)
 
@@ -92,7 +93,9 @@ def test_the_resident_story_is_tagged_and_the_worker_sees_counts_only(
     assert "schulden en wist niet" not in seen and anna.participant_id not in seen
     with db.transaction() as session:
         story = session.scalars(select(Story)).one()
-    assert worker.participant_id not in (story.team, story.theme, story.campaign_id)
+    # No column of the story leads back to the worker.
+    assert all(worker.participant_id not in str(getattr(story, column.key))
+               for column in Story.__table__.columns)
 
 
 def test_a_used_invite_does_not_work_for_someone_else(
@@ -205,7 +208,7 @@ def test_the_card_can_be_in_the_resident_language(
     card = make_invite(worker, language="en")
 
     assert card.startswith("Tell your story to Gemeente Voorbeeld.")
-    assert "I+want+to+tell" in card or "I%20want%20to%20tell" in card
+    assert "I%20want%20to%20tell" in card
 
 
 def test_codes_and_invite_tokens_never_reach_the_log(

@@ -68,7 +68,6 @@ def test_codes_are_random_enough_and_stored_only_as_a_hash(
     with db.transaction() as session:
         stored = [(c.code_hash, c.team) for c in session.scalars(select(AccessCode))]
     assert (digest(code), "Wijkteam Oost") in stored
-    assert all(code not in h for h, _ in stored)
 
 
 def test_a_thousand_guessed_codes_do_nothing_and_look_like_unknown_commands(
