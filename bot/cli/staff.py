@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.cli.common import EXIT_CONFIG, fail, load_settings
 from bot.settings import Settings
-from bot.staff.tokens import digest, new_secret
+from bot.staff.access import clean_team, issue_code, revoke_roles
 from storage import roles as repo
 from storage.campaigns import get_campaign
 from storage.db import Database
@@ -53,17 +53,11 @@ def staff_session() -> Iterator[tuple[Settings, Session]]:
 
 
 def _add_code(grant: Grant, days: int | None) -> tuple[str, datetime]:
-    code = new_secret()
     with staff_session() as (settings, session):
         if grant.campaign_id and get_campaign(session, grant.campaign_id) is None:
             fail(f"no campaign {grant.campaign_id!r} (see `vertelpunt campaigns list`)", 2)
-        now = datetime.now(UTC)
-        expires = now + timedelta(days=days or settings.access_code_days)
-        repo.add_access_code(session, digest(code), grant, OPERATOR, now, expires)
-        repo.audit(session, OPERATOR, "code_created",
-                   {"role": grant.role, "team": grant.team, "campaign": grant.campaign_id,
-                    "expires_at": expires.isoformat(), "via": "cli"}, now)
-    return code, expires
+        return issue_code(session, grant, OPERATOR, "cli", datetime.now(UTC),
+                          days or settings.access_code_days)
 
 
 @admins_app.command("add-code")
@@ -84,7 +78,7 @@ def workers_add_code(
     days: Days = None,
 ) -> None:
     """Print a one-time code; whoever sends `/werker CODE` to the bot becomes a worker."""
-    name = " ".join(team.split())
+    name = clean_team(team)
     if not name:
         fail("--team must name a team", 2)
     code, expires = _add_code(Grant(WORKER, name, campaign), days)
@@ -125,16 +119,8 @@ def _revoke(role: str, team: str | None, participant: str | None) -> None:
     if (team is None) == (participant is None):
         fail("give exactly one of --team, --participant", 2)
     with staff_session() as (_, session):
-        now = datetime.now(UTC)
-        revoked = repo.revoke_roles(session, role, now, team=team, participant_id=participant)
-        voided = repo.void_codes(session, team, now) if team and role == WORKER else 0
-        for held in revoked:
-            repo.audit(session, OPERATOR, "role_revoked",
-                       {"participant": held.participant_id, "role": role, "team": held.team,
-                        "via": "cli"}, now)
-        if voided:
-            repo.audit(session, OPERATOR, "codes_voided",
-                       {"team": team, "codes": voided, "via": "cli"}, now)
+        revoked, voided = revoke_roles(session, OPERATOR, "cli", role, datetime.now(UTC),
+                                       team=team, participant_id=participant)
     if not revoked and not voided:
         fail(f"no active {role} found", 1)
     typer.echo(f"revoked {len(revoked)} {role} role(s); {voided} unused code(s) voided")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from bot.staff.tokens import digest, new_secret
 from bot.staff.turn import StaffTurn
@@ -51,12 +53,53 @@ def _claim(turn: StaffTurn, payload: str, role: str) -> bool:
     return True
 
 
+def clean_team(name: str) -> str:
+    """A team name with its spaces tidied, at most TEAM_MAX characters."""
+    return SPACES.sub(" ", name).strip()[:TEAM_MAX]
+
+
 def split_team(payload: str) -> tuple[str, str | None]:
     """`Wijkteam Oost campagne=oost-2026` as the team name and the campaign id."""
     found = CAMPAIGN_OPTION.search(payload)
     campaign = found.group(1) if found else None
-    team = CAMPAIGN_OPTION.sub(" ", payload)
-    return SPACES.sub(" ", team).strip()[:TEAM_MAX], campaign
+    return clean_team(CAMPAIGN_OPTION.sub(" ", payload)), campaign
+
+
+def issue_code(
+    session: Session, grant: Grant, actor: str, via: str, now: datetime, days: int
+) -> tuple[str, datetime]:
+    """A new one-time code for `grant`, stored hashed and audited; the code and its expiry."""
+    code = new_secret()
+    expires = now + timedelta(days=days)
+    repo.add_access_code(session, digest(code), grant, actor, now, expires)
+    repo.audit(session, actor, "code_created",
+               {"role": grant.role, "team": grant.team, "campaign": grant.campaign_id,
+                "expires_at": expires.isoformat(), "via": via}, now)
+    return code, expires
+
+
+def revoke_roles(
+    session: Session,
+    actor: str,
+    via: str,
+    role: str,
+    now: datetime,
+    *,
+    team: str | None = None,
+    participant_id: str | None = None,
+) -> tuple[list[HeldRole], int]:
+    """Revoke the role of one participant or of a whole team (a team's unused worker codes
+    are voided too), audited; the revoked roles and the number of voided codes."""
+    revoked = repo.revoke_roles(session, role, now, team=team, participant_id=participant_id)
+    voided = repo.void_codes(session, team, now) if team and role == WORKER else 0
+    for held in revoked:
+        repo.audit(session, actor, "role_revoked",
+                   {"participant": held.participant_id, "role": role, "team": held.team,
+                    "via": via}, now)
+    if voided:
+        repo.audit(session, actor, "codes_voided",
+                   {"team": team, "codes": voided, "via": via}, now)
+    return revoked, voided
 
 
 def make_worker_code(turn: StaffTurn, payload: str) -> bool:
@@ -68,14 +111,8 @@ def make_worker_code(turn: StaffTurn, payload: str) -> bool:
     if campaign_id is not None and get_campaign(turn.session, campaign_id) is None:
         turn.say("unknown_campaign", campaign=campaign_id)
         return True
-    code = new_secret()
-    expires = turn.now + timedelta(days=turn.options.code_days)
-    grant = Grant(WORKER, team, campaign_id)
-    repo.add_access_code(turn.session, digest(code), grant, turn.participant_id, turn.now,
-                         expires)
-    repo.audit(turn.session, turn.participant_id, "code_created",
-               {"role": WORKER, "team": team, "campaign": campaign_id,
-                "expires_at": expires.isoformat(), "via": "chat"}, turn.now)
+    code, expires = issue_code(turn.session, Grant(WORKER, team, campaign_id),
+                               turn.participant_id, "chat", turn.now, turn.options.code_days)
     turn.say("worker_code", team=team, expires=turn.local_date(expires))
     turn.say_text(WORKER_COMMAND.format(code=code), secret=True)
     return True
@@ -87,19 +124,10 @@ def revoke(turn: StaffTurn, payload: str) -> bool:
     if not target:
         _list_workers(turn)
         return True
-    session, now = turn.session, turn.now
-    revoked = repo.revoke_roles(session, WORKER, now, participant_id=target)
-    voided = 0
+    session, now, actor = turn.session, turn.now, turn.participant_id
+    revoked, voided = revoke_roles(session, actor, "chat", WORKER, now, participant_id=target)
     if not revoked:
-        revoked = repo.revoke_roles(session, WORKER, now, team=target)
-        voided = repo.void_codes(session, target, now)
-    for held in revoked:
-        repo.audit(session, turn.participant_id, "role_revoked",
-                   {"participant": held.participant_id, "role": WORKER, "team": held.team,
-                    "via": "chat"}, now)
-    if voided:
-        repo.audit(session, turn.participant_id, "codes_voided",
-                   {"team": target, "codes": voided, "via": "chat"}, now)
+        revoked, voided = revoke_roles(session, actor, "chat", WORKER, now, team=target)
     if revoked or voided:
         log.info("staff: %d worker role(s) revoked", len(revoked))
         turn.say("revoked", count=len(revoked), codes=voided)
