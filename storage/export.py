@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Text, cast, select
+from sqlalchemy import Connection, Executable, Text, and_, cast, select
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, CheckIn, Participant, Story
@@ -96,16 +96,23 @@ def _story_batch(
     return _driver_rows(conn, query)
 
 
-# Answers and check-ins of a batch are read by a range of story ids, not a list of them:
-# a 2,000-item IN list costs more to send and parse than the rows it selects. Rows of
-# stories outside the batch (unconfirmed, filtered) fall in the range and are skipped.
+# Answers and check-ins of a batch are read by a range of story ids when every story is
+# exported: a 2,000-item IN list costs more to send and parse than the rows it selects, and
+# the few rows of unconfirmed stories in the range are skipped. A filtered export takes the
+# list: its batch may span most of the table, and the range would read all of that.
+def _of_batch(column: Any, story_ids: list[str], filtered: bool) -> Any:
+    if filtered:
+        return column.in_(story_ids)
+    return and_(column >= story_ids[0], column <= story_ids[-1])
+
+
 def _answers(
-    conn: Connection, story_ids: list[str]
+    conn: Connection, story_ids: list[str], filtered: bool
 ) -> dict[str, dict[str, tuple[str, str | None]]]:
     found: dict[str, dict[str, tuple[str, str | None]]] = {sid: {} for sid in story_ids}
     query = select(
         Answer.story_id, Answer.question_id, Answer.status, cast(Answer.value, Text)
-    ).where(Answer.story_id >= story_ids[0], Answer.story_id <= story_ids[-1])
+    ).where(_of_batch(Answer.story_id, story_ids, filtered))
     for story_id, question_id, status, value in _driver_rows(conn, query):
         answers = found.get(story_id)
         if answers is not None:
@@ -113,12 +120,14 @@ def _answers(
     return found
 
 
-def _checkins(conn: Connection, story_ids: list[str]) -> dict[str, list[CheckInOutcome]]:
+def _checkins(
+    conn: Connection, story_ids: list[str], filtered: bool
+) -> dict[str, list[CheckInOutcome]]:
     found: dict[str, list[CheckInOutcome]] = {}
     query = (
         select(CheckIn.story_id, CheckIn.sequence, CheckIn.status, CheckIn.due_at,
                CheckIn.sent_at, CheckIn.answered_at, CheckIn.answer)
-        .where(CheckIn.story_id >= story_ids[0], CheckIn.story_id <= story_ids[-1])
+        .where(_of_batch(CheckIn.story_id, story_ids, filtered))
         .order_by(CheckIn.sequence)
     )
     for row in conn.execute(query):
@@ -140,7 +149,8 @@ def iter_story_records(
         if not batch:
             return
         ids = [row[1] for row in batch]
-        answers, checkins = _answers(conn, ids), _checkins(conn, ids)
+        filtered = since is not None or campaign_id is not None
+        answers, checkins = _answers(conn, ids, filtered), _checkins(conn, ids, filtered)
         for row in batch:
             outcomes = checkins.get(row[1])
             yield StoryRecord(
