@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,7 +81,8 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _json_dumps(value: Any) -> str:
+def json_dumps(value: Any) -> str:
+    """JSON text of a value (orjson)."""
     return orjson.dumps(value).decode()
 
 
@@ -90,8 +91,10 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     # JSON columns (state, answers, outbox) are on every hot path; orjson is several times
     # faster than the standard library at both ends.
-    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_serializer", json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
+    # Statements carry story text and answers: errors must not quote them.
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         if ":memory:" in url or url in ("sqlite://", "sqlite+pysqlite://"):
             kwargs.setdefault("poolclass", StaticPool)
@@ -125,11 +128,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any error."""
-        if self._writer is None:
-            with self._sessions() as session, session.begin():
-                yield session
-            return
-        with self._writer, self._sessions() as session, session.begin():
+        with self._writer or nullcontext(), self._sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

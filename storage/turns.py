@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-import orjson
 import psycopg
 from sqlalchemy import (
     JSON,
@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from storage.db import UtcDateTime
+from storage.db import UtcDateTime, json_dumps
 from storage.models import ConversationState, OutboxMessage, Participant, ProcessedUpdate
 
 PARTICIPANTS = cast(Table, Participant.__table__)
@@ -45,8 +45,8 @@ class LoadedParticipant:
     about: dict[str, Any]
     state: dict[str, Any] | None
     state_version: int
-    loaded_language: str = ""
-    loaded_about: dict[str, Any] = field(default_factory=dict)
+    loaded_language: str = field(init=False)
+    loaded_about: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaded_language = self.language
@@ -157,8 +157,28 @@ class _DriverSql:
 
 
 def _driver_params(params: dict[str, Any]) -> dict[str, Any]:
-    return {key: orjson.dumps(value).decode() if key in _JSON_PARAMETERS else value
-            for key, value in params.items()}
+    """Parameters as the driver takes them: JSON serialised, timestamps checked to be aware
+    (what the columns' types do on SQLAlchemy's path)."""
+    converted = {}
+    for key, value in params.items():
+        if key in _JSON_PARAMETERS:
+            value = json_dumps(value)
+        elif isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware datetime")
+        converted[key] = value
+    return converted
+
+
+@contextmanager
+def _driver_errors(session: Session) -> Iterator[None]:
+    """A connection the server dropped is given up, as SQLAlchemy does on its own path, so
+    the pool does not hand it out again."""
+    try:
+        yield
+    except psycopg.Error:
+        if _driver_connection(session).broken:
+            session.connection().invalidate()
+        raise
 
 
 _CURSOR_KEY = "vertelpunt.turn_cursor"
@@ -183,8 +203,9 @@ def _run(session: Session, name: str, params: dict[str, Any]) -> list[Any]:
         result = session.connection().execute(getattr(built, name), params)
         return list(result) if result.returns_rows else []
     cursor = _cursor(session)
-    cursor.execute(built.driver.sql[name], _driver_params(params), prepare=True)
-    return cursor.fetchall() if cursor.description is not None else []
+    with _driver_errors(session):
+        cursor.execute(built.driver.sql[name], _driver_params(params), prepare=True)
+        return cursor.fetchall() if cursor.description is not None else []
 
 
 def _insert_queued(session: Session, rows: list[dict[str, Any]]) -> list[int]:
@@ -195,10 +216,12 @@ def _insert_queued(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     params = {f"{key}_{n}": value
               for n, row in enumerate(rows) for key, value in _driver_params(row).items()}
     cursor = _cursor(session)
-    cursor.execute(built.driver.queue(len(rows)), params, prepare=True)
-    # One statement takes its ids from the sequence row after row, so they ascend in the
-    # order of the rows (concurrent turns may take ids in between, never reorder these).
-    return sorted(row[0] for row in cursor.fetchall())
+    with _driver_errors(session):
+        cursor.execute(built.driver.queue(len(rows)), params, prepare=True)
+        # PostgreSQL takes a VALUES list's ids from the sequence row after row, so sorted ids
+        # follow the rows (it does not promise this; SQLAlchemy's sentinel sort is the
+        # formal way, and costs a second pass).
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 _BUILT: dict[bool, _Statements] = {}

@@ -65,3 +65,4 @@ def test_a_lease_whose_connection_was_lost_is_taken_again(db: Database) -> None:
         assert found == ({"running-process"} if db.is_sqlite else set())
     finally:
         lease.release()
+
