@@ -178,10 +178,11 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--export-only", action="store_true",
-                        help="Skip the turns; measure only the export.")
-    parser.add_argument("--turns-only", action="store_true",
-                        help="Skip the export; measure only the turns.")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--export-only", action="store_true",
+                      help="Skip the turns; measure only the export.")
+    only.add_argument("--turns-only", action="store_true",
+                      help="Skip the export; measure only the turns.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if not args.export_only:

@@ -66,11 +66,6 @@ def serve(port: int, telegram_limits: bool) -> None:
     from bot.server import create_app
 
     runtime = build_runtime(Settings())
-    # langdetect loads its profiles on first use without a lock: threads racing through that
-    # first use get a half-loaded detector (Dutch read as Polish). Load it before serving.
-    from langdetect.detector_factory import init_factory  # type: ignore[import-untyped]
-
-    init_factory()
     app = create_app(runtime)
     lifted = TelegramOptions(overall_per_second=None, chat_pace=None)
     install_telegram(app, runtime, options=TelegramOptions() if telegram_limits else lifted)
