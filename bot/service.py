@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.staff import StaffDesk, StaffOptions, StaffOutput
 from bot.staff.admission import StoryTags, admit, story_tags
-from bot.staff.desk import STATE_KEY, command_name
+from bot.staff.desk import STATE_KEY
 from flows.context import Context, IntentParserLike, LanguageDetector
-from flows.engine import run_turn
+from flows.engine import command_name, run_turn
 from flows.events import (
     CommandIn,
     EraseParticipant,
@@ -151,7 +151,7 @@ class ConversationService:
         engine, store, queue; None when the update was handled before."""
         update = None if message.update_id is None else (message.channel, message.update_id)
         loaded = turns.lock_and_load(
-            session, pid, self._first_language(message.language_hint), now, update,
+            session, pid, self.first_language(message.language_hint), now, update,
             inbound=checkin_id is None,
         )
         if loaded is None:
@@ -238,7 +238,9 @@ class ConversationService:
                           language=state.language)
         return CommandIn(event.name, admission.payload), [notice.as_dict()]
 
-    def _first_language(self, hint: str | None) -> str:
+    def first_language(self, hint: str | None) -> str:
+        """The form's language a platform's language hint (`nl-NL`) stands for, else the
+        form's default."""
         code = (hint or "").split("-")[0].lower()
         return code if code in self.form.languages else self.form.default_language
 

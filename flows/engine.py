@@ -79,9 +79,14 @@ def _on_opened(turn: Turn) -> None:
         turn.ask()
 
 
+def command_name(raw: str) -> str:
+    """`/Export@vertelpunt_bot` as `export`."""
+    return raw.lstrip("/").split("@", 1)[0].casefold()
+
+
 def run_command(turn: Turn, raw_name: str, payload: str = "") -> None:
     """A slash command, or a command said in words; works at any step."""
-    name = COMMAND_ALIASES.get(raw_name.lstrip("/").split("@", 1)[0].casefold())
+    name = COMMAND_ALIASES.get(command_name(raw_name))
     step = turn.state.step
     if name == "start":
         if payload:

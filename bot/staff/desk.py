@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.staff import access, invites, reports
 from bot.staff.turn import CHOICE_PREFIX, StaffOptions, StaffState, StaffTurn
+from flows.engine import command_name
 from flows.events import ChoiceIn, CommandIn, Inbound
 from flows.forms.schema import Form
 from flows.texts import Texts
@@ -44,11 +45,6 @@ class StaffOutput:
 
     replies: list[tuple[dict[str, Any], bool]]
     state: dict[str, Any]
-
-
-def command_name(raw: str) -> str:
-    """`/Export@vertelpunt_bot` as `export`."""
-    return raw.lstrip("/").split("@", 1)[0].casefold()
 
 
 def load_state(saved: dict[str, Any] | None) -> StaffState:

@@ -77,7 +77,7 @@ def ask_theme(turn: StaffTurn, payload: str) -> bool:
     return True
 
 
-def choose_theme(turn: StaffTurn, choice_id: str, token: str | None) -> bool:
+def choose_theme(turn: StaffTurn, choice_id: str, token: str | None) -> None:
     """A theme button: make the invite; an old button gets a gentle reply."""
     pending = turn.state.pending
     number = choice_id.removeprefix(THEME_CHOICE)
@@ -86,12 +86,11 @@ def choose_theme(turn: StaffTurn, choice_id: str, token: str | None) -> bool:
         pending.options
     ):
         turn.say("stale_button")
-        return True
+        return
     option = pending.options[int(number)]
     turn.state.pending = None
     turn.answered(pending.token, option.label)
     _make_invite(turn, option, pending.card_language)
-    return True
 
 
 def _make_invite(turn: StaffTurn, option: ThemeOption, card_language: str) -> None:

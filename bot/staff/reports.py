@@ -33,17 +33,17 @@ def parse_filter(turn: StaffTurn, payload: str) -> StoryFilter:
         key, sep, value = word.partition("=")
         key = key.casefold()
         if not sep or not value:
-            raise BadFilter(word)
+            raise BadFilter
         if key in CAMPAIGN_KEYS:
             campaign_id = value
         elif key in SINCE_KEYS:
             try:
                 day = date.fromisoformat(value)
             except ValueError as error:
-                raise BadFilter(word) from error
+                raise BadFilter from error
             since = datetime.combine(day, time(0), tzinfo=turn.options.zone).astimezone(UTC)
         else:
-            raise BadFilter(word)
+            raise BadFilter
     return StoryFilter(campaign_id, since)
 
 

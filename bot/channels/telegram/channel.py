@@ -141,11 +141,10 @@ class TelegramChannel:
         return None
 
     async def _private_only(self, chat_id: int, language: str | None) -> None:
-        texts = self.runtime.texts
-        code = (language or "").split("-")[0].lower()
-        lang = code if code in texts.languages else self.runtime.form.default_language
+        lang = self.runtime.service.first_language(language)
         try:
-            await self.sender.send_text(str(chat_id), texts.get("private_only", lang))
+            await self.sender.send_text(str(chat_id),
+                                        self.runtime.texts.get("private_only", lang))
         except TelegramError as error:
             log.info("telegram: group reply not sent (%s)", type(error).__name__)
 
