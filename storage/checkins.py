@@ -11,6 +11,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import is_postgres
 from storage.models import CheckIn, ContactAddress, OutboxMessage, Story
 
 
@@ -60,7 +61,7 @@ def claim_due(session: Session, now: datetime, limit: int) -> list[DueCheckIn]:
         .order_by(CheckIn.due_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     ids = list(session.scalars(query))
     if not ids:

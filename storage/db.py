@@ -56,6 +56,11 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def is_postgres(session: Session) -> bool:
+    """Whether a session's database is PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain postgresql:// URLs."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):

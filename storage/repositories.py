@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage import checkins
+from storage.db import is_postgres
 from storage.models import (
     Answer,
     CheckIn,
@@ -46,7 +47,7 @@ def save_answer(
     now: datetime,
 ) -> None:
     """Store (or replace) the answer to one question about a story."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgres(session)
     session.connection().execute(
         _SAVE_ANSWER[postgres],
         {"story_id": story_id, "question_id": question_id, "status": status, "value": value,
@@ -190,7 +191,7 @@ def mark_outbox_sent(
 ) -> None:
     """Mark several queued messages as sent in one go; ephemeral rows are deleted."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
+    if is_postgres(session):
         # Losing this mark in a crash only means a message is sent once more (at least once),
         # so it need not wait for the disk: commits stay cheap on the hot path.
         conn.execute(_ASYNC_COMMIT)

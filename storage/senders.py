@@ -18,7 +18,7 @@ from sqlalchemy import Connection, or_, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from storage.db import Database
+from storage.db import Database, is_postgres
 from storage.models import OutboxMessage
 
 _LOCK: Final = text("SELECT pg_advisory_lock(:key)")
@@ -87,7 +87,7 @@ class SenderLease:
 def gone(session: Session, senders: Iterable[str], me: str) -> set[str]:
     """The senders among `senders` whose process no longer runs."""
     others = {sender for sender in senders if sender != me}
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgres(session):
         return others
     # Transaction-level: whatever happens, the lock goes with this transaction, and two
     # processes claiming the same dead sender's rows at once take turns.

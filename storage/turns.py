@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from storage.db import UtcDateTime, json_dumps
+from storage.db import UtcDateTime, is_postgres, json_dumps
 from storage.models import ConversationState, OutboxMessage, Participant, ProcessedUpdate
 
 PARTICIPANTS = cast(Table, Participant.__table__)
@@ -56,10 +56,6 @@ class LoadedParticipant:
     def changed(self) -> bool:
         """Whether language or about-you answers changed since they were loaded."""
         return self.language != self.loaded_language or self.about != self.loaded_about
-
-
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 class _Statements:
@@ -261,7 +257,7 @@ def lock_and_load(
         row = _run(session, "lock", params)[0]
     else:
         params |= {"channel": update[0], "update_id": update[1]}
-        if _is_postgres(session):
+        if is_postgres(session):
             # One round trip: the participant is only touched when the update is new.
             found = _run(session, "claim_and_lock", params)
             if not found:
