@@ -30,12 +30,11 @@ from pywa_async.types.message_status import MessageStatus, MessageStatusType
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.graph_errors import GraphError
 from tests.fakes.whatsapp_webhooks import (
-    SAMPLES_ENV,
+    SAMPLES_DIR,
     WebhookBuilder,
     bsuid_for,
     load_samples,
     rebase,
-    samples_dir,
     signature,
     signature_matches,
     signed_headers,
@@ -326,16 +325,16 @@ def test_every_sample_loads_and_its_signature_verifies(name: str) -> None:
     assert not signature_matches(raw, signature(raw, "other-secret"), APP_SECRET)
 
 
-def test_samples_cover_every_file_and_follow_the_environment(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert {s.group for s in SAMPLES.values()} == {p.stem for p in samples_dir().glob("*.json")}
+def test_samples_live_in_the_repository_and_cover_every_file(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    assert SAMPLES_DIR.is_relative_to(repo / "tests")
+    assert {s.group for s in SAMPLES.values()} == {p.stem for p in SAMPLES_DIR.glob("*.json")}
 
-    (tmp_path / "whatsapp").mkdir()
-    (tmp_path / "whatsapp" / "extra.json").write_text(json.dumps({"hello": {"entry": []}}))
-    monkeypatch.setenv(SAMPLES_ENV, str(tmp_path))
+    (tmp_path / "extra.json").write_text(json.dumps({"hello": {"entry": []}}))
 
-    assert list(load_samples()) == ["extra/hello"]
+    assert list(load_samples(tmp_path)) == ["extra/hello"]
+    with pytest.raises(FileNotFoundError):
+        load_samples(tmp_path / "empty")
 
 
 EXPECTED_UPDATE = {

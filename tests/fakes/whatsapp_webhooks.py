@@ -1,8 +1,9 @@
-"""WhatsApp webhook bodies for channel tests: recorded samples, a signer and a builder.
+"""WhatsApp webhook bodies for channel tests: sample bodies, a signer and a builder.
 
-Samples are the recorded bodies in `<repo>/../shared/samples/whatsapp/*.json` (override with
-`VERTELPUNT_SAMPLES_DIR`, either the samples folder or its `whatsapp/` folder). The builder
-makes new bodies in the same envelope, so a test can drive a whole conversation.
+Samples are the bodies in `tests/data/whatsapp/*.json`, one file per kind of update (written
+from the Cloud API's documented webhook payloads, with made-up ids and numbers), each a map of
+variant name to body. The builder makes new bodies in the same envelope, so a test can drive a
+whole conversation.
 
 pywa 4.5 builds a user from `contacts[0].user_id` (the business-scoped user id, BSUID) and
 drops an update without it, so every built message and status carries one.
@@ -17,13 +18,12 @@ import hashlib
 import hmac
 import itertools
 import json
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-SAMPLES_ENV = "VERTELPUNT_SAMPLES_DIR"
+SAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 StatusName = Literal["sent", "delivered", "read", "played", "failed"]
 JsonDict = dict[str, Any]
@@ -31,12 +31,12 @@ JsonDict = dict[str, Any]
 _inbound_ids = itertools.count(1)
 
 
-# -- recorded samples -----------------------------------------------------------------------
+# -- sample bodies ---------------------------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Sample:
-    """One recorded webhook body: `message/voice` is variant `voice` of `message.json`."""
+    """One sample webhook body: `message/voice` is variant `voice` of `message.json`."""
 
     group: str
     variant: str
@@ -52,22 +52,12 @@ class Sample:
         return to_raw(self.body)
 
 
-def samples_dir() -> Path:
-    """The folder of `*.json` samples: `$VERTELPUNT_SAMPLES_DIR[/whatsapp]` or the shared one."""
-    override = os.environ.get(SAMPLES_ENV)
-    if override:
-        root = Path(override)
-        return root / "whatsapp" if (root / "whatsapp").is_dir() else root
-    repo = Path(__file__).resolve().parents[2]
-    return repo.parent / "shared" / "samples" / "whatsapp"
-
-
 def load_samples(directory: Path | None = None) -> dict[str, Sample]:
     """Every variant of every sample file, by `group/variant`."""
-    folder = directory or samples_dir()
+    folder = directory or SAMPLES_DIR
     files = sorted(folder.glob("*.json"))
     if not files:
-        raise FileNotFoundError(f"no WhatsApp samples in {folder} (set {SAMPLES_ENV})")
+        raise FileNotFoundError(f"no WhatsApp samples in {folder}")
     found: dict[str, Sample] = {}
     for path in files:
         for variant, body in json.loads(path.read_text(encoding="utf-8")).items():
@@ -89,7 +79,7 @@ def sample(name: str) -> JsonDict:
 def rebase(
     body: JsonDict, *, waba_id: str, phone_id: str, display_phone_number: str | None = None
 ) -> JsonDict:
-    """A copy of `body` addressed to our test account (samples use several account ids).
+    """A copy of `body` addressed to a test account (samples carry an account of their own).
 
     pywa drops updates whose `entry.id` or `metadata.phone_number_id` differ from the
     client's `waba_id`/`phone_id` when `filter_updates=True` (its default).

@@ -1,4 +1,4 @@
-"""Every recorded webhook body, signed and POSTed: 200 and the effect a resident would notice."""
+"""Every sample webhook body, signed and POSTed: 200 and the effect a resident would notice."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ EDITED = {"edited_message/image"}
 NOTHING = {name for name in SAMPLES if name.split("/")[0] in (
     "system", "user_marketing_preferences")}
 STATUS_AFTER = {"sent": "sent", "delivered": "delivered", "read": "read", "played": "played",
-                "failed": "failed", "with_tracker": "sent", "group": "read"}
+                "failed": "failed", "undeliverable": "unreachable", "with_tracker": "sent",
+                "group": "read"}
 
 
 def _ours(sample: Sample, graph: FakeGraphApi) -> dict[str, Any]:
