@@ -1,4 +1,5 @@
-"""Shared fixtures: databases on SQLite and PostgreSQL, the default form, a fixed clock."""
+"""Shared fixtures: the offline guard, databases on SQLite and PostgreSQL, the default form, a
+fixed clock."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ from flows.texts import Texts
 from storage.crypto import AddressCipher, new_key
 from storage.db import Base, Database
 from storage.migrate import upgrade
+from tests.offline import OfflineGuard
+
+# pytester runs a test run inside a test: how the offline guard is shown to fail a test.
+pytest_plugins = ["pytester"]
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FORM = REPO / "flows" / "forms" / "default.yaml"
@@ -29,6 +34,16 @@ PG_ADMIN_URL = os.environ.get(
     "VERTELPUNT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TEST_SECRET = "test-secret-that-is-long-enough-for-production-use-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def offline_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[OfflineGuard]:
+    """Every test runs offline: reaching beyond loopback raises, and fails the test."""
+    guard = OfflineGuard()
+    guard.install(monkeypatch)
+    yield guard
+    if guard.refused:
+        pytest.fail("network use in a test: " + "; ".join(guard.refused), pytrace=False)
 
 
 class FixedClock:
