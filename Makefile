@@ -7,12 +7,22 @@ STAMP := $(VENV)/.installed
 
 .PHONY: chat test install lint typecheck clean serve
 
+# pip's own output goes to INSTALL_LOG, shown only when something fails.
+INSTALL_LOG := $(VENV)/install.log
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+SHOW_LOG_ON_FAILURE = || { cat $(INSTALL_LOG) >&2; echo "make install failed (log: $(INSTALL_LOG))" >&2; exit 1; }
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
-	touch $(STAMP)
+	@echo "Installing Vertelpunt into $(VENV) (a few minutes the first time) ..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@: > $(INSTALL_LOG)
+	@echo "  pip ..."
+	@$(PIP) --upgrade pip >> $(INSTALL_LOG) 2>&1 $(SHOW_LOG_ON_FAILURE)
+	@echo "  Vertelpunt and its dependencies ..."
+	@$(PIP) -e '.[test,bench]' >> $(INSTALL_LOG) 2>&1 $(SHOW_LOG_ON_FAILURE)
+	@touch $(STAMP)
+	@echo "done"
 
 install: $(STAMP)
 
@@ -20,7 +30,7 @@ install: $(STAMP)
 include nlu/nlu.mk
 
 var:
-	mkdir -p var
+	@mkdir -p var
 
 chat: $(STAMP) var
 	$(BIN)/vertelpunt db upgrade
