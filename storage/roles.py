@@ -142,6 +142,20 @@ def audit(session: Session, actor: str, action: str, detail: dict[str, Any],
     session.flush()
 
 
+def count_audited(session: Session, actor: str, action: str, after: datetime) -> int:
+    """How many `action` entries `actor` has in the audit log later than `after`."""
+    query = select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.actor == actor, AuditEntry.action == action, AuditEntry.at > after)
+    return int(session.scalar(query) or 0)
+
+
+def last_audited(session: Session, actor: str, action: str) -> datetime | None:
+    """When `actor` last had an `action` entry in the audit log; None when never."""
+    query = select(func.max(AuditEntry.at)).where(AuditEntry.actor == actor,
+                                                  AuditEntry.action == action)
+    return session.scalar(query)
+
+
 def audit_entries(
     session: Session, since: datetime | None = None, limit: int | None = None
 ) -> list[AuditEntry]:

@@ -20,6 +20,11 @@ CAMPAIGN_OPTION = re.compile(r"(?:^|\s)(?:campagne|campaign)=(\S+)", re.IGNORECA
 TEAM_MAX = 100
 # A command to copy, the same in every language: the code is what matters, not prose.
 WORKER_COMMAND = "/werker {code}"
+# Codes are long and random; these limits stop guessing, not typos of honest staff.
+CODE_TRIES = 5
+LOCKOUT = timedelta(hours=1)
+CODE_REFUSED = "code_refused"
+CODE_TRIES_LOCKED = "code_tries_locked"
 
 
 def claim_admin(turn: StaffTurn, payload: str) -> bool:
@@ -34,12 +39,17 @@ def claim_worker(turn: StaffTurn, payload: str) -> bool:
 
 def _claim(turn: StaffTurn, payload: str, role: str) -> bool:
     code = payload.strip()
-    if not code or " " in code:
+    if not code:
         return False
-    grant = repo.redeem_code(turn.session, digest(code), role, turn.now)
+    if _locked_out(turn):
+        # Not even looked up: a right code now would tell a guesser it was right.
+        log.debug("staff: a code was not tried (too many wrong ones)")
+        return False
+    grant = None if " " in code else repo.redeem_code(turn.session, digest(code), role, turn.now)
     if grant is None:
         # Wrong, used, expired or for another role: all look like an unknown command.
         log.debug("staff: a code was refused")
+        _count_refusal(turn, role)
         return False
     repo.grant_role(turn.session, turn.participant_id, grant, turn.now)
     repo.audit(turn.session, turn.participant_id, "role_granted",
@@ -51,6 +61,25 @@ def _claim(turn: StaffTurn, payload: str, role: str) -> bool:
     else:
         turn.say("worker_welcome", team=grant.team or "")
     return True
+
+
+def _locked_out(turn: StaffTurn) -> bool:
+    locked_at = repo.last_audited(turn.session, turn.participant_id, CODE_TRIES_LOCKED)
+    return locked_at is not None and turn.now - locked_at < LOCKOUT
+
+
+def _count_refusal(turn: StaffTurn, role: str) -> None:
+    """Audit a wrong code; the CODE_TRIES-th within an hour locks further tries for an hour."""
+    session, actor, now = turn.session, turn.participant_id, turn.now
+    repo.audit(session, actor, CODE_REFUSED, {"role": role, "channel": turn.channel}, now)
+    # Tries before the last lockout were paid for by it; they do not count again.
+    locked_at = repo.last_audited(session, actor, CODE_TRIES_LOCKED)
+    window_start = max(now - LOCKOUT, locked_at) if locked_at else now - LOCKOUT
+    if repo.count_audited(session, actor, CODE_REFUSED, window_start) >= CODE_TRIES:
+        repo.audit(session, actor, CODE_TRIES_LOCKED,
+                   {"tries": CODE_TRIES, "until": (now + LOCKOUT).isoformat(),
+                    "channel": turn.channel}, now)
+        log.info("staff: code tries locked for an hour after %d wrong codes", CODE_TRIES)
 
 
 def clean_team(name: str) -> str:

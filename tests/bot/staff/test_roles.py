@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.service import ConversationService
+from bot.staff.access import CODE_REFUSED, CODE_TRIES_LOCKED
 from bot.staff.tokens import digest
 from storage.db import Database
 from storage.models import AccessCode, AuditEntry, Role
@@ -84,8 +87,63 @@ def test_a_thousand_guessed_codes_do_nothing_and_look_like_unknown_commands(
 
     assert all(reply == unknown for reply in replies)
     assert _roles(db) == []
-    assert _audit(db) == []
+    # Five wrong codes are audited, then tries stop for an hour: the rest are not even tried.
+    assert [action for _, action, _ in _audit(db)] == [CODE_REFUSED] * 5 + [CODE_TRIES_LOCKED]
     assert "beheerder" in texts_of(Person(service, "ada").command(f"/admin {real}"))[0]
+
+
+def test_five_wrong_codes_in_an_hour_stop_tries_for_an_hour_without_saying_so(
+    service: ConversationService, db: Database, clock: FixedClock
+) -> None:
+    real = add_code(db, clock.now, Grant(ADMIN, None, None))
+    mallory = Person(service, "mallory")
+    for n in range(4):
+        assert _looks_unknown(mallory, f"/{'admin' if n % 2 else 'werker'} wrong{n}")
+        clock.advance(minutes=10)
+    assert _looks_unknown(mallory, "/admin wrong4")
+    assert _audit(db)[-1] == (mallory.participant_id, CODE_TRIES_LOCKED,
+                              {"tries": 5, "until": (clock.now + timedelta(hours=1)).isoformat(),
+                               "channel": "terminal"})
+
+    clock.advance(minutes=59)
+    assert _looks_unknown(mallory, f"/admin {real}")
+    assert _roles(db) == []
+    clock.advance(minutes=1)
+
+    assert "beheerder" in texts_of(mallory.command(f"/admin {real}"))[0]
+    assert [a for _, a, _ in _audit(db)].count(CODE_TRIES_LOCKED) == 1
+
+
+def test_four_wrong_codes_or_five_spread_over_more_than_an_hour_lock_nothing(
+    service: ConversationService, db: Database, clock: FixedClock
+) -> None:
+    slow = Person(service, "slow")
+    for n in range(8):
+        slow.command(f"/admin wrong{n}")
+        clock.advance(minutes=16)
+    typo = Person(service, "typo")
+    for n in range(4):
+        typo.command(f"/werker wrong{n}")
+    code = add_code(db, clock.now, Grant(WORKER, "Team", None))
+    admin_code = add_code(db, clock.now, Grant(ADMIN, None, None))
+
+    assert "Team" in texts_of(typo.command(f"/werker {code}"))[0]
+    assert "beheerder" in texts_of(slow.command(f"/admin {admin_code}"))[0]
+    assert CODE_TRIES_LOCKED not in [action for _, action, _ in _audit(db)]
+
+
+def test_tries_after_a_lockout_count_afresh(
+    service: ConversationService, db: Database, clock: FixedClock
+) -> None:
+    mallory = Person(service, "mallory")
+    for n in range(5):
+        mallory.command(f"/admin wrong{n}")
+    clock.advance(hours=1)
+    for n in range(4):
+        mallory.command(f"/admin again{n}")
+    code = add_code(db, clock.now, Grant(ADMIN, None, None))
+
+    assert "beheerder" in texts_of(mallory.command(f"/admin {code}"))[0]
 
 
 def test_expired_used_and_other_role_codes_look_like_unknown_commands(
@@ -154,7 +212,7 @@ def test_a_revoked_worker_loses_every_worker_command(
     assert _looks_unknown(Person(service, "late"), f"/werker {unused}")
     actions = [action for _, action, _ in _audit(db)]
     assert actions == ["role_granted", "code_created", "role_granted", "code_created",
-                       "role_revoked", "codes_voided"]
+                       "role_revoked", "codes_voided", CODE_REFUSED]
 
 
 def test_revoke_one_worker_by_pseudonym_and_list_workers(
