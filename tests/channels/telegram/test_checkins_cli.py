@@ -67,3 +67,29 @@ def test_send_due_sends_once_and_list_shows_it(tmp_path: Path) -> None:
     assert len(messages) == 1 and "Mijn buurt" in messages[0]["text"]
     listed = run("list")
     assert "sent" in listed.stdout and "telegram" in listed.stdout
+
+
+def test_send_due_works_on_a_polling_set_up_without_a_webhook_secret(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    upgrade(url)
+    key = new_key()
+    db = Database(url)
+    _due(db, AddressCipher([key]), 700000002)
+    db.dispose()
+    env = {name: value for name, value in os.environ.items()
+           if name != "VERTELPUNT_TELEGRAM_WEBHOOK_SECRET"}
+    with FakeBotApi() as fake:
+        env |= {"VERTELPUNT_DATABASE_URL": url, "VERTELPUNT_SECRET_KEY": TEST_SECRET,
+                "VERTELPUNT_ENCRYPTION_KEYS": key, "VERTELPUNT_TELEGRAM_TOKEN": fake.token,
+                "VERTELPUNT_TELEGRAM_API_URL": fake.base_url,
+                "VERTELPUNT_CHECKIN_HOURS_START": "0", "VERTELPUNT_CHECKIN_HOURS_END": "24"}
+
+        sent = subprocess.run([sys.executable, "-m", "bot.cli.main", "checkins", "send-due"],
+                              capture_output=True, text=True, env=env, cwd=REPO, timeout=180)
+
+        assert sent.returncode == 0 and "sent 1 check-ins" in sent.stdout, sent.stderr
+        [message] = fake.sent_messages(700000002)
+        # Sending only: updates are left for the service to fetch, the webhook untouched.
+        assert fake.calls_to("getUpdates") == [] and fake.calls_to("deleteWebhook") == []
+        assert fake.calls_to("setWebhook") == []
+    assert "Mijn buurt" in message["text"]
