@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.health import Health
 from bot.runtime import Runtime
 
 Hook = Callable[[], Awaitable[None]]
@@ -39,11 +42,27 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
+    app.state.health = Health()
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        with runtime.db.engine.connect() as conn:
-            conn.execute(text("select 1"))
-        return {"status": "ok"}
+    def healthz() -> JSONResponse:
+        return health_answer(runtime, app.state.health)
 
     return app
+
+
+def health_answer(runtime: Runtime, health: Health) -> JSONResponse:
+    """200 "ok" when the database answers and no loop has stopped; 503 naming what is wrong."""
+    problems: dict[str, object] = {}
+    stopped = health.stopped()
+    if stopped:
+        problems["stopped"] = stopped
+    try:
+        with runtime.db.engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except SQLAlchemyError as error:
+        # Only the type: a driver's message may name the database's address and user.
+        problems["database"] = type(error).__name__
+    if problems:
+        return JSONResponse({"status": "unhealthy", **problems}, status_code=503)
+    return JSONResponse({"status": "ok"})

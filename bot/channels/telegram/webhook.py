@@ -73,7 +73,7 @@ def install_telegram(
     options = options or TelegramOptions()
     channel = TelegramChannel(runtime, bot or build_bot(runtime.settings), options)
     if polling:
-        poller = Poller(channel)
+        poller = Poller(channel, app.state.health)
 
         async def start_polling() -> None:
             await channel.start()
