@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from typing import Final
 
@@ -14,6 +13,11 @@ from telegram import Bot
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.client import TelegramNotConfigured, TelegramOptions, build_bot
 from bot.channels.telegram.polling import Poller
+from bot.channels.telegram.reading import (
+    UnreadableUpdate,
+    log_dropped,
+    update_from_body,
+)
 from bot.runtime import Runtime
 from bot.server import add_lifecycle
 from bot.settings import Settings
@@ -44,11 +48,13 @@ def add_webhook_route(app: FastAPI, channel: TelegramChannel, secret: str) -> No
     async def telegram_webhook(request: Request) -> Response:
         if not secret_matches(request.headers.get(SECRET_HEADER), secret):
             return Response(status_code=403)
+        body = await request.body()
         try:
-            update = channel.parse(json.loads(await request.body()))
-        except (ValueError, TypeError, KeyError, AttributeError):
-            # Not an update at all: redelivering it would not help.
-            return Response(status_code=400)
+            update = update_from_body(body, channel.parse)
+        except UnreadableUpdate as error:
+            # 200: Telegram would deliver it again and again, and it would never be readable.
+            log_dropped(error)
+            return Response(status_code=200)
         try:
             query_id = await channel.receive(update)
         except Exception as error:  # anything before commit: 5xx, so Telegram redelivers

@@ -98,20 +98,6 @@ async def test_an_error_before_commit_answers_500_and_the_redelivery_counts(
     assert len(webhook.fake.sent_messages(update["message"]["chat"]["id"])) == 5  # the hello
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"message": {}}'])
-async def test_a_body_that_is_no_update_is_a_bad_request(
-    webhook: Harness, db: Database, body: bytes
-) -> None:
-    from bot.channels.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
-    from tests.channels.telegram.harness import WEBHOOK_SECRET
-
-    response = await webhook.client.post(
-        WEBHOOK_PATH, content=body, headers={SECRET_HEADER: WEBHOOK_SECRET}
-    )
-    assert response.status_code == 400
-    assert _count(db, ProcessedUpdate) == 0
-
-
 async def test_the_health_check_answers_beside_the_webhook(webhook: Harness) -> None:
     response = await webhook.client.get("/healthz")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
