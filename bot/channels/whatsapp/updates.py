@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 MESSAGES_FIELD = "messages"
+# Why an update is ignored when it is broken (not merely of no interest to us).
+UNREADABLE = "unreadable"
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -24,6 +26,13 @@ def _objs(value: Any) -> list[dict[str, Any]]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _code(value: Any) -> int | None:
+    # Not str.isdigit: it passes "²", which int() refuses.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +82,10 @@ class MessageUpdate:
             return IgnoredUpdate("system")
         resident = Resident.from_update(message, contacts)
         if wamid is None or resident.key is None:
-            return IgnoredUpdate("incomplete")
+            return IgnoredUpdate(UNREADABLE)
         text, reply_id = _content(kind, message)
+        if kind == "text" and text is None:
+            return IgnoredUpdate(UNREADABLE)  # a body that is no text (a number, say)
         voice = kind == "audio" and _obj(message.get("audio")).get("voice") is True
         context = _obj(message.get("context"))
         forwarded = context.get("forwarded") is True or context.get("frequently_forwarded") is True
@@ -109,11 +120,9 @@ class StatusUpdate:
         """One entry of `value.statuses`."""
         wamid, name = _text(status.get("id")), _text(status.get("status"))
         if wamid is None or name is None:
-            return IgnoredUpdate("incomplete")
-        codes = tuple(
-            int(error["code"]) for error in _objs(status.get("errors"))
-            if str(error.get("code", "")).isdigit()
-        )
+            return IgnoredUpdate(UNREADABLE)
+        codes = tuple(code for error in _objs(status.get("errors"))
+                      if (code := _code(error.get("code"))) is not None)
         return cls(wamid, name, codes)
 
 

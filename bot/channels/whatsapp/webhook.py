@@ -15,7 +15,7 @@ from pywa import utils as pywa_utils
 
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.graph import build_whatsapp, graph_session, required
-from bot.channels.whatsapp.updates import WebhookBody
+from bot.channels.whatsapp.updates import UNREADABLE, IgnoredUpdate, WebhookBody
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -58,10 +58,10 @@ def add_routes(app: FastAPI, channel: WhatsAppChannel) -> None:
         refused = await channel.wa.webhook_update_validator(raw, signature)
         if refused is not None:
             return PlainTextResponse(refused[0], status_code=refused[1])
-        try:
-            body = WebhookBody.from_update(json.loads(raw), channel.phone_id)
-        except ValueError:
-            return PlainTextResponse("Bad Request", status_code=400)
+        body = _readable(raw, channel.phone_id)
+        if body is None:
+            # 200: Meta would deliver it again and again, and it would never be readable.
+            return PlainTextResponse("ok")
         try:
             await channel.process(body)
         except Exception as error:  # any failure before commit: Meta must deliver again
@@ -70,3 +70,17 @@ def add_routes(app: FastAPI, channel: WhatsAppChannel) -> None:
             log.debug("whatsapp update failure", exc_info=True)
             return PlainTextResponse("Try again", status_code=500)
         return PlainTextResponse("ok")
+
+
+def _readable(raw: bytes, phone_id: str) -> WebhookBody | None:
+    """The updates of a signed body, or None (logged in one line) when it is no JSON."""
+    try:
+        body = WebhookBody.from_update(json.loads(raw), phone_id)
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
+        log.warning("whatsapp: delivery dropped: it cannot be read (%s)", type(error).__name__)
+        return None
+    broken = sum(1 for u in body.updates
+                 if isinstance(u, IgnoredUpdate) and u.reason == UNREADABLE)
+    if broken:
+        log.warning("whatsapp: %d update(s) of a delivery dropped: they cannot be read", broken)
+    return body
