@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, TextIO
 from bot.service import ConversationService, InboundMessage, QueuedMessage
 from flows.events import ChoiceIn, CommandIn, Inbound, OpenedIn, TextIn
 
+log = logging.getLogger(__name__)
 CHANNEL = "terminal"
 SHOWN_KINDS = ("message", "update")
 FILE_KINDS = ("document", "photo")
@@ -34,14 +36,34 @@ class BadJsonLine(ValueError):
 
 def parse_json_line(line: str) -> Inbound:
     """`{"text": ...}`, `{"choice": ...}` or `{"command": "/stop"}` as an engine event."""
+    if not line.strip():
+        raise BadJsonLine("empty line")
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
         raise BadJsonLine(f"not JSON: {error.msg}") from error
+    except RecursionError:
+        raise BadJsonLine("not JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise BadJsonLine("expected an object")
+    if not _printable(data):
+        raise BadJsonLine("not valid Unicode")
+    return _event_of(data)
+
+
+def _printable(data: dict[str, Any]) -> bool:
+    # A lone surrogate ("\ud800") is valid JSON but no text: it could not be written back.
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _event_of(data: dict[str, Any]) -> Inbound:
+    token = data.get("token")
     if isinstance(data.get("choice"), str):
-        return ChoiceIn(choice_id=data["choice"], token=data.get("token"))
+        return ChoiceIn(choice_id=data["choice"], token=token if isinstance(token, str) else None)
     if isinstance(data.get("command"), str):
         event = parse_typed(data["command"] if data["command"].startswith("/") else
                             "/" + data["command"])
@@ -111,6 +133,10 @@ class TerminalChat:
         self.participant_id = service.participant_id(CHANNEL, user)
 
     def _deliver(self, queued: Iterable[QueuedMessage]) -> None:
+        self._show(queued)
+        self._turn_end()
+
+    def _show(self, queued: Iterable[QueuedMessage]) -> None:
         shown = []
         for item in queued:
             kind = item.payload.get("kind")
@@ -122,7 +148,6 @@ class TerminalChat:
                 self.out.write(render_file(item.payload, path, self.jsonl) + "\n")
             shown.append((item.outbox_id, None))
         self.service.mark_sent(shown)
-        self._turn_end()
 
     def _turn_end(self) -> None:
         if self.jsonl:
@@ -154,8 +179,6 @@ class TerminalChat:
         self.open()
         for line in lines:
             if self.jsonl:
-                if not line.strip():
-                    continue
                 try:
                     event = parse_json_line(line)
                 except BadJsonLine as error:
@@ -163,4 +186,12 @@ class TerminalChat:
                     continue
             else:
                 event = parse_typed(line)
+            self._turn(event)
+
+    def _turn(self, event: Inbound) -> None:
+        # Whatever a line holds, the chat goes on: a turn that fails is said, not fatal.
+        try:
             self.send(event)
+        except Exception as error:
+            log.debug("terminal: turn failed", exc_info=error)
+            self._error(f"that did not work ({type(error).__name__}); try again")

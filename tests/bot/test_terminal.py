@@ -103,3 +103,20 @@ def test_human_mode_shows_numbered_choices(env: dict[str, str]) -> None:
     done = subprocess.run(_vertelpunt("chat", "--user", "dirk"), input="1\n",
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert "[1] ✅ Ja" in done.stdout and "[2] 🧒 Nee, jonger" in done.stdout
+
+
+def test_blank_nested_and_broken_lines_get_an_error_and_the_chat_goes_on(
+    env: dict[str, str]
+) -> None:
+    bad = ["", "   \t", "[" * 100_000 + "]" * 100_000,
+           '{"text": ' + '{"a": ' * 100_000 + "1" + "}" * 100_001,
+           '{"text": "\\ud800"}']
+    lines = "\n".join([*bad, '{"choice": "yes"}']) + "\n"
+    done = subprocess.run(_vertelpunt("chat", "--jsonl", "--user", "eva"), input=lines,
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = _messages(done.stdout)
+    errors = [i for i, m in enumerate(out) if "error" in m]
+    assert len(errors) == len(bad)
+    assert all(out[i + 1] == {"turn_end": True} for i in errors)
+    assert out[-2]["question"] == "_age"
