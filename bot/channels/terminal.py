@@ -162,11 +162,11 @@ class TerminalChat:
         self._deliver(self.service.handle(message) or [])
 
     def open(self) -> None:
-        """As if the resident opened the chat; first any replies a crash left unsent."""
+        """As if the resident opened the chat; first, shown, any replies a crash left unsent."""
         leftovers = [
             q for q in self.service.unsent(CHANNEL) if q.participant_id == self.participant_id
         ]
-        self.service.mark_sent([(item.outbox_id, None) for item in leftovers])
+        self._show(leftovers)
         self.send(OpenedIn())
 
     def _error(self, message: str) -> None:
