@@ -65,7 +65,7 @@ def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnRes
         case ChoiceIn(choice_id=choice_id, token=token):
             _on_choice(turn, choice_id, token)
         case TextIn(text=text):
-            _on_text(turn, text)
+            _on_text(turn, text, event.sent_order)
         case CheckInIn():
             on_checkin_due(turn, event)
     return turn.state, turn.result
@@ -130,7 +130,7 @@ def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
     on_answer(turn, choice)
 
 
-def _on_text(turn: Turn, text: str) -> None:
+def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None:
     if not text.strip():
         turn.say("empty_message")
         reask(turn)
@@ -139,7 +139,7 @@ def _on_text(turn: Turn, text: str) -> None:
         hello(turn)
         return
     if turn.state.step == "story":
-        add_story_text(turn, text)
+        add_story_text(turn, text, sent_order)
         return
     ask = turn.pending()
     if ask.free_text:

@@ -16,6 +16,18 @@ class TextIn:
     """Free text the resident typed."""
 
     text: str
+    # When the resident sent it (seconds since the epoch, by the platform's clock) and the
+    # platform's number for it in the chat, where known: parts of a story keep this order,
+    # whatever order concurrent deliveries arrive in.
+    sent_at: int | None = None
+    sequence: int | None = None
+
+    @property
+    def sent_order(self) -> list[int] | None:
+        """The key story parts are ordered by, or None (then: the order of arrival)."""
+        if self.sent_at is None:
+            return None
+        return [self.sent_at, self.sequence if self.sequence is not None else 0]
 
 
 @dataclass(frozen=True, slots=True)

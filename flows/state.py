@@ -36,6 +36,9 @@ class Draft(BaseModel):
 
     prompt_id: str | None = None
     parts: list[str] = Field(default_factory=list)
+    # The sent order of each part (TextIn.sent_order), None where unknown; read only as far
+    # as `parts` goes (older drafts have none, emptied parts leave theirs).
+    part_orders: list[list[int] | None] = Field(default_factory=list)
     story_id: str | None = None
     detected_language: str | None = None
     detected_probability: float | None = None

@@ -48,7 +48,22 @@ def _offer_language(turn: Turn) -> bool:
     return True
 
 
-def add_story_text(turn: Turn, text: str) -> None:
+def _insert_part(draft: Draft, part: str, sent_order: list[int] | None) -> None:
+    """Parts stay in the order the resident sent them, not the order they arrived in."""
+    # Cut to `parts`: where the parts were emptied (told again), their orders went with them.
+    orders = (draft.part_orders + [None] * len(draft.parts))[: len(draft.parts)]
+    at = len(draft.parts)
+    while sent_order is not None and at > 0:
+        before = orders[at - 1]
+        if before is None or before <= sent_order:
+            break
+        at -= 1
+    draft.parts.insert(at, part)
+    orders.insert(at, sent_order)
+    draft.part_orders = orders
+
+
+def add_story_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None:
     """Keep one more part of the story, scrubbed; finish when the story is full."""
     if _is_done_word(turn, text):
         finish_story(turn)
@@ -66,10 +81,10 @@ def add_story_text(turn: Turn, text: str) -> None:
     scrubbed = turn.ctx.scrub(text.strip(), turn.lang)
     _detect(turn, text)
     if len(scrubbed) >= room:
-        draft.parts.append(scrubbed[:room].rstrip())
+        _insert_part(draft, scrubbed[:room].rstrip(), sent_order)
         turn.say("story_full")
         finish_story(turn)
         return
-    draft.parts.append(scrubbed)
+    _insert_part(draft, scrubbed, sent_order)
     if not _offer_language(turn):
         turn.ask()

@@ -140,7 +140,9 @@ def event_of(message: Message) -> Inbound:
     text = message.text
     if text is not None:
         command = _command(message, text)
-        return command if command is not None else TextIn(text)
+        if command is not None:
+            return command
+        return TextIn(text, int(message.date.timestamp()), message.message_id)
     for attribute, kind in MEDIA_KINDS:
         if getattr(message, attribute, None):
             return MediaIn(kind)

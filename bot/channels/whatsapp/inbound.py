@@ -37,7 +37,7 @@ def parse_button_id(data: str) -> ChoiceIn:
     return ChoiceIn(choice_id=data)
 
 
-def _typed(text: str | None) -> tuple[Inbound, str | None]:
+def _typed(text: str | None, sent_at: int | None = None) -> tuple[Inbound, str | None]:
     if text is None:
         return TextIn(""), None
     invite = find_invite(text)
@@ -47,7 +47,8 @@ def _typed(text: str | None) -> tuple[Inbound, str | None]:
     if stripped.startswith("/") and len(stripped) > 1:
         name, _, payload = stripped[1:].partition(" ")
         return CommandIn(name=name, payload=payload.strip()), None
-    return TextIn(text), None
+    # WhatsApp numbers no messages: parts sent in the same second keep their arrival order.
+    return TextIn(text, sent_at), None
 
 
 def engine_event(update: MessageUpdate) -> tuple[Inbound, str | None] | None:
@@ -56,7 +57,7 @@ def engine_event(update: MessageUpdate) -> tuple[Inbound, str | None] | None:
     if kind in SILENT:
         return None
     if kind == "text":
-        return _typed(update.text)
+        return _typed(update.text, update.sent_at)
     if kind == "interactive" and update.reply_id:
         return parse_button_id(update.reply_id), None
     if kind in ("button", "request_welcome"):

@@ -28,7 +28,8 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _code(value: Any) -> int | None:
+def _number(value: Any) -> int | None:
+    """A number Meta may send as text or as a number (error codes, timestamps)."""
     # Not str.isdigit: it passes "²", which int() refuses.
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -73,6 +74,7 @@ class MessageUpdate:
     reply_id: str | None = None
     voice: bool = False
     forwarded: bool = False
+    sent_at: int | None = None
 
     @classmethod
     def from_update(cls, message: dict[str, Any], contacts: list[dict[str, Any]]) -> Update:
@@ -89,7 +91,8 @@ class MessageUpdate:
         voice = kind == "audio" and _obj(message.get("audio")).get("voice") is True
         context = _obj(message.get("context"))
         forwarded = context.get("forwarded") is True or context.get("frequently_forwarded") is True
-        return cls(wamid, resident, kind, text, reply_id, voice, forwarded)
+        sent_at = _number(message.get("timestamp"))  # seconds since the epoch, as text
+        return cls(wamid, resident, kind, text, reply_id, voice, forwarded, sent_at)
 
 
 def _content(kind: str, message: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -122,7 +125,7 @@ class StatusUpdate:
         if wamid is None or name is None:
             return IgnoredUpdate(UNREADABLE)
         codes = tuple(code for error in _objs(status.get("errors"))
-                      if (code := _code(error.get("code"))) is not None)
+                      if (code := _number(error.get("code"))) is not None)
         return cls(wamid, name, codes)
 
 

@@ -40,18 +40,19 @@ ODD_BODIES: list[Any] = [
 
 def test_a_batch_yields_every_message_and_status_in_order(build: WebhookBuilder) -> None:
     batch = build.batch(
-        build.text(RESIDENT, "een", wamid="wamid.A"),
+        build.text(RESIDENT, "een", wamid="wamid.A", timestamp=1_780_000_000),
         build.status("wamid.OUT", "failed", RESIDENT, error=GraphError.of(131026).webhook_error()),
-        build.voice("31687654321", "55", wamid="wamid.B"),
+        build.voice("31687654321", "55", wamid="wamid.B", timestamp=1_780_000_001),
     )
 
     body = WebhookBody.from_update(batch, build.phone_id)
 
     assert body.updates == (
-        MessageUpdate("wamid.A", Resident(RESIDENT, bsuid_for(RESIDENT), None), "text", "een"),
+        MessageUpdate("wamid.A", Resident(RESIDENT, bsuid_for(RESIDENT), None), "text", "een",
+                      sent_at=1_780_000_000),
         StatusUpdate("wamid.OUT", "failed", (131026,)),
         MessageUpdate("wamid.B", Resident("31687654321", bsuid_for("31687654321"), None),
-                      "audio", voice=True),
+                      "audio", voice=True, sent_at=1_780_000_001),
     )
 
 
