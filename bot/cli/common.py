@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from bot.logs import ensure_private_logging
 from bot.runtime import Runtime, build_runtime
 from bot.service import Collaborators
 from bot.settings import InsecureSettings, Settings
@@ -39,6 +40,9 @@ def load_settings() -> Settings:
 def runtime_or_exit(settings: Settings, conversations: bool = True) -> Runtime:
     """The runtime; a broken form or an old schema stops the bot with what to do. Commands
     that run no conversation (export, erase, ...) skip loading scrubbing and NLU."""
+    # Warnings of the libraries a command uses (Telegram's, say) are written, without what
+    # they quote; `serve` configured its own level before.
+    ensure_private_logging(settings.log_level)
     try:
         load_form(settings.form)
     except FormError as error:

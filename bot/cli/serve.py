@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from bot.cli.common import EXIT_CONFIG, fail, load_settings, runtime_or_exit
+from bot.logs import configure_logging
 from bot.outbox import ChannelSender
 from bot.runtime import Runtime
 from bot.scheduler import install_scheduler
@@ -76,8 +77,7 @@ def serve(
 ) -> None:
     """Run the web service: health check and Telegram (webhook, or polling)."""
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     runtime = runtime_or_exit(settings)
     try:
         app = build_app(runtime, telegram_polling)
@@ -86,6 +86,8 @@ def serve(
         fail(str(error), EXIT_CONFIG)
     try:
         uvicorn.run(app, host=host or settings.host, port=port or settings.port,
-                    log_level=settings.log_level.lower(), lifespan="on")
+                    log_level=settings.log_level.lower(), lifespan="on",
+                    # None: uvicorn's records go to our handler, not to handlers of its own.
+                    log_config=None)
     finally:
         runtime.db.dispose()
