@@ -224,6 +224,7 @@ def _on_free_text(turn: Turn, ask: Ask, text: str) -> None:
     if turn.ctx.mentions_danger(clean):
         turn.say("danger")
     scrubbed = turn.ctx.scrub(clean, turn.lang)
+    turn.answered(scrubbed)
     if turn.state.step == "title":
         draft = turn.state.draft
         if draft and draft.story_id:

@@ -93,11 +93,14 @@ def _on_prompt(turn: Turn, choice: Choice) -> None:
     turn.ask()
 
 
-def finish_story(turn: Turn) -> None:
-    """The resident pressed done: show what will be kept, or say nothing was told."""
+def finish_story(turn: Turn, done: Choice | None = None) -> None:
+    """The story is told (`done` pressed or typed, or it is full): show what will be kept,
+    or say nothing was told."""
     if not turn.state.draft or not turn.state.draft.parts:
         turn.say("story_empty")
         return
+    if done is not None:
+        turn.answered(done.label)
     turn.enter("confirm")
     turn.ask()
 
@@ -257,19 +260,24 @@ def _on_another(turn: Turn, choice: Choice) -> None:
         turn.enter("ended")
 
 
-def set_language(turn: Turn, language: str) -> None:
-    """Switch the conversation's language and go back to the pending question."""
-    turn.state.language = language
-    turn.effect(SetLanguage(language))
+def set_language(turn: Turn, choice: Choice) -> None:
+    """Switch to the language `choice` names, close its question and go back to the
+    pending one."""
+    token = turn.state.token
+    turn.state.language = choice.id
+    turn.effect(SetLanguage(choice.id))
     turn.say("language_changed")
+    # After the switch, so the resident reads the answer in the language they chose.
+    turn.answered(choice.label, token)
     turn.come_back()
     reask(turn)
 
 
 def _on_language_offer(turn: Turn, choice: Choice) -> None:
     if choice.role == "yes":
-        set_language(turn, choice.id)
+        set_language(turn, choice)
     else:
+        turn.answered(choice.label)
         turn.come_back()
         reask(turn)
 
@@ -292,7 +300,10 @@ def on_answer(turn: Turn, choice: Choice) -> None:
     if step in ("question", "about"):
         _on_form_question(turn, choice)
         return
-    if step not in ("story", "language", "language_offer", "erase"):
+    # The story's done button closes its question in finish_story, only once a story was
+    # told (pressed on an empty draft, the question stays open); a language choice closes
+    # its question after the switch.
+    if step not in ("story", "language", "language_offer"):
         turn.answered(choice.label)
     handler = _HANDLERS.get(step)
     if handler is not None:
@@ -300,7 +311,7 @@ def on_answer(turn: Turn, choice: Choice) -> None:
 
 
 def _on_story(turn: Turn, choice: Choice) -> None:
-    finish_story(turn)
+    finish_story(turn, choice)
 
 
 def _on_title(turn: Turn, choice: Choice) -> None:
@@ -308,7 +319,7 @@ def _on_title(turn: Turn, choice: Choice) -> None:
 
 
 def _on_language(turn: Turn, choice: Choice) -> None:
-    set_language(turn, choice.id)
+    set_language(turn, choice)
 
 
 def _on_stopped(turn: Turn, choice: Choice) -> None:

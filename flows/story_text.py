@@ -66,7 +66,7 @@ def _insert_part(draft: Draft, part: str, sent_order: list[int] | None) -> None:
 def add_story_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None:
     """Keep one more part of the story, scrubbed; finish when the story is full."""
     if _is_done_word(turn, text):
-        finish_story(turn)
+        finish_story(turn, turn.pending().with_role("done"))
         return
     if not normalise(text):
         turn.say("story_words")

@@ -93,12 +93,13 @@ class Turn:
             )
         )
 
-    def answered(self, label: str) -> None:
-        """Tell the channel which answer closed the pending question."""
+    def answered(self, label: str, token: int | None = None) -> None:
+        """Tell the channel which answer closed the pending question (or the question with
+        `token`, when it is no longer pending)."""
         self.result.outbox.append(
             Outbound(
                 text=self.text("answered", label=label),
-                token=str(self.state.token),
+                token=str(self.state.token if token is None else token),
                 kind="answered",
                 language=self.lang,
             )
