@@ -12,6 +12,7 @@ import orjson
 
 from flows.codebook import answer_cells, codebook, columns
 from flows.forms.schema import Form, Question
+from flows.questions import question_type
 from storage.export import StoryRecord
 
 # How many distinct answers of one question (or about-you texts) are remembered; past it
@@ -32,15 +33,16 @@ def _decode(text: str | None) -> Any:
 class StoryCells:
     """Turns stories told with one form into cells in the order of `columns(form)`.
 
-    The cells of an answer depend only on its question, status and value, and choice
-    questions have few distinct values: their cells are worked out once per distinct
-    (status, value text) and reused. Free text is worked out every time.
+    The cells of an answer depend only on its question, status and value, and most question
+    types have few distinct values: their cells are worked out once per distinct (status,
+    value text) and reused. Free text is worked out every time.
     """
 
     def __init__(self, form: Form) -> None:
         # Per question: its id, the question, its remembered cells, whether to remember.
         self._questions: list[tuple[str, Question, dict[tuple[str, str | None], list[Any]], bool]]
-        self._questions = [(q.id, q, {}, q.type != "free_text") for q in form.questions]
+        self._questions = [(q.id, q, {}, question_type(q.type).few_values)
+                           for q in form.questions]
         self._about_questions = form.about
         self._about: dict[str | None, list[Any]] = {}
         self._checkins = len(form.follow_up.days)

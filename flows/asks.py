@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from flows.context import Context
 from flows.events import Choice, ChoiceRole
-from flows.forms.schema import Question
+from flows.questions import question_type
+from flows.questions.base import system_choice
 from flows.state import State
 
-# Steps whose pending question takes free text as its answer.
-FREE_TEXT_STEPS = frozenset({"title", "story"})
+__all__ = ["Ask", "pending_ask", "system_choice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,47 +33,21 @@ class Ask:
         return next((c for c in self.choices if c.role == role), None)
 
 
-def system_choice(ctx: Context, lang: str, role: ChoiceRole, key: str | None = None) -> Choice:
-    """A catalogue button such as yes, no or skip; its id is its key."""
-    name = key or role
-    return Choice(id=name, label=ctx.texts.get(f"choice.{name}", lang), role=role)
-
-
 def _yes_no(ctx: Context, lang: str, yes: str = "yes", no: str = "no") -> tuple[Choice, ...]:
     return (system_choice(ctx, lang, "yes", yes), system_choice(ctx, lang, "no", no))
-
-
-def question_choices(ctx: Context, question: Question, state: State) -> tuple[Choice, ...]:
-    """The buttons of a form question, with done, skip and decline where they apply."""
-    lang = state.language
-    choices = [
-        Choice(
-            id=o.id,
-            label=ctx.texts.local(o.label, lang),
-            short=ctx.texts.local(o.short, lang) if o.short else None,
-            description=ctx.texts.local(o.description, lang) if o.description else None,
-            selected=o.id in state.selected,
-        )
-        for o in question.options
-    ]
-    if question.type == "multi_choice":
-        choices.append(system_choice(ctx, lang, "done"))
-    if question.skippable:
-        choices.append(system_choice(ctx, lang, "skip"))
-        choices.append(system_choice(ctx, lang, "decline"))
-    return tuple(choices)
 
 
 def _form_question_ask(ctx: Context, state: State) -> Ask:
     question = ctx.form.question(state.question_id or "")
     if question is None:
         raise LookupError(f"no question {state.question_id!r} in form {ctx.form.id}")
+    kind = question_type(question.type)
     return Ask(
         text=ctx.texts.local(question.text, state.language),
-        choices=question_choices(ctx, question, state),
+        choices=kind.choices(ctx, question, state),
         question_id=question.id,
-        multi=question.type == "multi_choice",
-        free_text=question.type == "free_text",
+        multi=kind.multi,
+        free_text=kind.free_text,
         max_characters=question.max_characters,
     )
 

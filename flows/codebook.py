@@ -1,21 +1,18 @@
-"""Export columns of a form and the codebook that describes each of them."""
+"""Export columns of a form and the codebook that describes each of them.
+
+Each question type (flows/questions) says its own columns and cells; this module puts them
+in the export's order, between the story's columns and the check-ins'.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from flows.forms.schema import Form, LocalText, Question
+from flows.forms.schema import Form, Question
+from flows.questions import question_type
+from flows.questions.base import Column, column
 
-TRIAD_PROPORTIONS: dict[str, tuple[float, float, float]] = {
-    "a": (1.0, 0.0, 0.0),
-    "b": (0.0, 1.0, 0.0),
-    "c": (0.0, 0.0, 1.0),
-    "ab": (0.5, 0.5, 0.0),
-    "bc": (0.0, 0.5, 0.5),
-    "ca": (0.5, 0.0, 0.5),
-    "abc": (1 / 3, 1 / 3, 1 / 3),
-}
+__all__ = ["Column", "answer_cells", "codebook", "columns"]
 
 STORY_COLUMNS: list[tuple[str, str, str]] = [
     ("participant_id", "string", "Pseudonym of the resident (HMAC-SHA256, not reversible)."),
@@ -49,55 +46,12 @@ CHECKIN_FIELDS: list[tuple[str, str, str]] = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One export column and what it means."""
-
-    name: str
-    type: str
-    description: str
-    question: str | None = None
-    text: LocalText = field(default_factory=dict)
-    options: dict[str, LocalText] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """The codebook entry."""
-        entry: dict[str, Any] = {"name": self.name, "type": self.type,
-                                 "description": self.description}
-        if self.question:
-            entry["question"] = self.question
-            entry["question_text"] = self.text
-        if self.options:
-            entry["options"] = self.options
-        return entry
-
-
 def _question_columns(q: Question, section: str) -> list[Column]:
     where = "about the resident" if section == "about" else "about the story"
-
-    def col(name: str, kind: str, text: str, options: dict[str, LocalText] | None = None
-            ) -> Column:
-        return Column(name, kind, text, question=q.id, text=q.text, options=options or {})
-
-    labels = {o.id: o.label for o in q.options}
-    match q.type:
-        case "single_choice":
-            cols = [col(q.id, "category", f"Chosen option id ({where}).", labels)]
-        case "scale":
-            scale = ", ".join(f"{o.id}={i / 4:g}" for i, o in enumerate(q.options))
-            cols = [col(q.id, "number", f"Scale 0 to 1 ({scale}).", labels)]
-        case "multi_choice":
-            cols = [col(f"{q.id}.{o.id}", "binary", f"1 when '{o.id}' was picked, else 0.",
-                        {o.id: o.label}) for o in q.options]
-        case "triad":
-            cols = [col(f"{q.id}.{c.id}", "proportion",
-                        "Share of this corner; the three corners sum to 1.", {c.id: c.label})
-                    for c in q.corners]
-        case _:
-            cols = [col(q.id, "string", f"Free text ({where}), scrubbed.")]
-    na = col(f"{q.id}.na", "binary",
-             "1 when the resident chose 'rather not say', 0 when answered, empty when skipped.")
-    return [*cols, na]
+    na = column(q, f"{q.id}.na", "binary",
+                "1 when the resident chose 'rather not say', 0 when answered, empty when "
+                "skipped.")
+    return [*question_type(q.type).value_columns(q, where), na]
 
 
 def columns(form: Form) -> list[Column]:
@@ -131,23 +85,4 @@ def answer_cells(q: Question, status: str, value: Any) -> list[Any]:
     """The export cells of one answer, in the order of the question's columns."""
     na = {"answered": 0, "declined": 1}.get(status, "")
     answered = status == "answered" and value is not None
-    match q.type:
-        case "multi_choice":
-            picked = set(value.get("options", [])) if answered else None
-            cells: list[Any] = [
-                ("" if picked is None else int(o.id in picked)) for o in q.options
-            ]
-        case "triad":
-            shares = TRIAD_PROPORTIONS.get(value.get("option", "") if answered else "",
-                                           ("", "", ""))
-            cells = list(shares)
-        case "scale":
-            ids = [o.id for o in q.options]
-            option = value.get("option") if answered else None
-            cells = [ids.index(option) / (len(ids) - 1) if option in ids else ""]
-        case "single_choice":
-            cells = [value.get("option", "") if answered else ""]
-        case _:
-            cells = [value.get("text", "") if answered else ""]
-    cells.append(na)
-    return cells
+    return [*question_type(q.type).value_cells(q, value if answered else None), na]

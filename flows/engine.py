@@ -17,7 +17,8 @@ from flows.events import (
     TextIn,
     TurnResult,
 )
-from flows.matching import match_label, match_number, match_numbers, match_synonym, normalise
+from flows.questions import question_type
+from flows.questions.base import NoWords, Picked, QuestionType, Toggled, TooLong, Written
 from flows.state import State
 from flows.steps import after_title, hello, on_answer, reask, save_answer, start_new_story, toggle
 from flows.story_text import add_story_text
@@ -142,10 +143,33 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
         add_story_text(turn, text, sent_order)
         return
     ask = turn.pending()
-    if ask.free_text:
-        _on_free_text(turn, ask, text)
-    else:
-        _on_typed_choice(turn, ask, text)
+    reading = _reader(turn, ask).read_typed(text, ask, _system_synonyms(turn, ask))
+    match reading:
+        case Picked(choice=choice):
+            on_answer(turn, choice)
+        case Toggled(option_ids=option_ids):
+            toggle(turn, list(option_ids))
+        case Written(text=written):
+            _on_written(turn, written)
+        case TooLong(limit=limit):
+            key = "title_too_long" if turn.state.step == "title" else "too_long_answer"
+            turn.say(key, max=limit)
+            turn.ask()
+        case NoWords():
+            turn.say("no_match_free")
+            turn.ask()
+        case None:
+            _not_understood(turn, ask, text)
+
+
+def _reader(turn: Turn, ask: Ask) -> QuestionType:
+    """How the pending question reads typed text: a form question by its type, the title as
+    free text, every other question (yes/no, consent, ...) as a single choice."""
+    if turn.state.step in ("question", "about"):
+        question = turn.ctx.form.question(ask.question_id or "")
+        if question is not None:
+            return question_type(question.type)
+    return question_type("free_text" if ask.free_text else "single_choice")
 
 
 def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
@@ -164,20 +188,7 @@ def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
 
 
 
-def _on_typed_choice(turn: Turn, ask: Ask, text: str) -> None:
-    if ask.multi:
-        picked = match_numbers(text, ask.choices)
-        if picked and len(picked) > 1:
-            toggle(turn, [c.id for c in picked if c.role == "option"])
-            return
-    choice = (
-        match_number(text, ask.choices)
-        or match_label(text, ask.choices)
-        or match_synonym(text, ask.choices, _system_synonyms(turn, ask))
-    )
-    if choice is not None:
-        on_answer(turn, choice)
-        return
+def _not_understood(turn: Turn, ask: Ask, text: str) -> None:
     if len(text) <= 200 and _by_intent(turn, ask, text):
         return
     if turn.state.step not in RESTING_STEPS:
@@ -204,26 +215,11 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
     return False
 
 
-def _on_free_text(turn: Turn, ask: Ask, text: str) -> None:
-    choice = match_label(text, ask.choices) or match_synonym(
-        text, ask.choices, _system_synonyms(turn, ask)
-    )
-    if choice is not None:
-        on_answer(turn, choice)
-        return
-    clean = text.strip()
-    if len(clean) > ask.max_characters:
-        key = "title_too_long" if turn.state.step == "title" else "too_long_answer"
-        turn.say(key, max=ask.max_characters)
-        turn.ask()
-        return
-    if not normalise(clean):
-        turn.say("no_match_free")
-        turn.ask()
-        return
-    if turn.ctx.mentions_danger(clean):
+def _on_written(turn: Turn, text: str) -> None:
+    """An answer in the resident's own words (a free-text question or the title)."""
+    if turn.ctx.mentions_danger(text):
         turn.say("danger")
-    scrubbed = turn.ctx.scrub(clean, turn.lang)
+    scrubbed = turn.ctx.scrub(text, turn.lang)
     turn.answered(scrubbed)
     if turn.state.step == "title":
         draft = turn.state.draft

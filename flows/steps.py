@@ -16,6 +16,8 @@ from flows.events import (
     ScheduleFollowUps,
     SetLanguage,
 )
+from flows.questions import question_type
+from flows.questions.base import Answer, NothingPicked, Toggled
 from flows.state import Draft, State
 from flows.turn import Turn
 
@@ -208,17 +210,18 @@ def save_answer(turn: Turn, status: AnswerStatus, value: Any = None) -> None:
 
 
 def _on_form_question(turn: Turn, choice: Choice) -> None:
-    ask = turn.pending()
-    if choice.role in ("skip", "decline"):
-        turn.answered(choice.label)
-        save_answer(turn, "skipped" if choice.role == "skip" else "declined")
-    elif ask.multi and choice.role == "done":
-        _finish_multi(turn)
-    elif ask.multi:
-        toggle(turn, [choice.id])
-    else:
-        turn.answered(choice.label)
-        save_answer(turn, "answered", {"option": choice.id})
+    question = turn.ctx.form.question(turn.state.question_id or "")
+    if question is None:
+        raise LookupError(f"no question {turn.state.question_id!r} in form {turn.ctx.form.id}")
+    match question_type(question.type).press(turn.pending(), choice):
+        case Answer(labels=labels, status=status, value=value):
+            turn.answered(turn.text("list_separator").join(labels))
+            save_answer(turn, status, value)
+        case Toggled(option_ids=option_ids):
+            toggle(turn, list(option_ids))
+        case NothingPicked():
+            turn.say("multi_none")
+            turn.ask()
 
 
 def toggle(turn: Turn, choice_ids: list[str]) -> None:
@@ -230,17 +233,6 @@ def toggle(turn: Turn, choice_ids: list[str]) -> None:
         else:
             selected.append(choice_id)
     turn.redraw()
-
-
-def _finish_multi(turn: Turn) -> None:
-    ask = turn.pending()
-    picked = [c for c in ask.choices if c.selected]
-    if not picked:
-        turn.say("multi_none")
-        turn.ask()
-        return
-    turn.answered(turn.text("list_separator").join(c.label for c in picked))
-    save_answer(turn, "answered", {"options": [c.id for c in picked]})
 
 
 def _on_follow_up(turn: Turn, choice: Choice) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flows.forms.schema import Form, LocalText, Option, Question
+from flows.questions import question_type
 from flows.texts import load_catalogue
 
 Loc = tuple[str | int, ...]
@@ -54,9 +55,7 @@ def _label_problems(
 
 def _question_problems(form: Form, q: Question, loc: Loc) -> Iterator[tuple[Loc, str]]:
     yield from _missing_languages(form, q.text, (*loc, "text"))
-    extra = 2 if q.skippable else 0
-    if q.type == "multi_choice":
-        extra += 1
+    extra = (2 if q.skippable else 0) + question_type(q.type).extra_buttons
     # Up to three choices become reply buttons, up to ten a list; more become numbered text.
     limit = BUTTON_TITLE_MAX if len(q.options) + extra <= 3 else LIST_ROW_TITLE_MAX
     for i, option in enumerate(q.options):

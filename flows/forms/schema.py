@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from flows.questions import QUESTION_TYPES, question_type
 
 ShortId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,24}$")]
 LocalText = dict[str, str]
 LocalWords = dict[str, list[str]]
 
-QuestionType = Literal["single_choice", "multi_choice", "scale", "triad", "free_text"]
-TRIAD_POSITIONS: tuple[str, ...] = ("a", "b", "c", "ab", "bc", "ca", "abc")
 
 
 class Strict(BaseModel):
@@ -34,26 +41,26 @@ class Question(Strict):
     """A question about the story or about the resident."""
 
     id: ShortId
-    type: QuestionType
+    type: str
     text: LocalText
     options: list[Option] = Field(default_factory=list)
     corners: list[Option] = Field(default_factory=list)
     skippable: bool = True
     max_characters: int = Field(default=1000, ge=1, le=4000)
 
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, name: str) -> str:
+        if name not in QUESTION_TYPES:
+            known = ", ".join(QUESTION_TYPES)
+            raise ValueError(f"no question type {name!r}; a form can use {known}")
+        return name
+
     @model_validator(mode="after")
     def _options_fit_type(self) -> Question:
-        if self.type == "free_text" and self.options:
-            raise ValueError("a free_text question has no options")
-        if self.type in ("single_choice", "multi_choice") and len(self.options) < 2:
-            raise ValueError(f"a {self.type} question needs at least two options")
-        if self.type == "scale" and len(self.options) != 5:
-            raise ValueError("a scale question has exactly five options, from pole to pole")
-        if self.type == "triad":
-            if len(self.corners) != 3:
-                raise ValueError("a triad question has exactly three corners")
-            if [o.id for o in self.options] != list(TRIAD_POSITIONS):
-                raise ValueError(f"a triad question has the options {', '.join(TRIAD_POSITIONS)}")
+        problem = question_type(self.type).shape_problem(self)
+        if problem is not None:
+            raise ValueError(problem)
         ids = [o.id for o in self.options]
         if len(ids) != len(set(ids)):
             raise ValueError("option ids must be unique within a question")
