@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 
 from flows.questions.base import QuestionType
 
 NOT_TYPES = frozenset({"base"})
 
 
-def _discover() -> dict[str, QuestionType]:
+def discover(package: str, path: Iterable[str]) -> dict[str, QuestionType]:
+    """Every question type defined by the modules of `package` (at `path`), by name."""
     found: dict[str, QuestionType] = {}
-    for module_info in pkgutil.iter_modules(__path__):
+    for module_info in pkgutil.iter_modules(path):
         if module_info.name in NOT_TYPES:
             continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        module = importlib.import_module(f"{package}.{module_info.name}")
         defined = getattr(module, "QUESTION_TYPE", None)
         if not isinstance(defined, QuestionType) or defined.name != module_info.name:
             raise TypeError(f"{module.__name__} must define a QUESTION_TYPE named "
@@ -28,7 +30,7 @@ def _discover() -> dict[str, QuestionType]:
     return found
 
 
-QUESTION_TYPES: dict[str, QuestionType] = _discover()
+QUESTION_TYPES: dict[str, QuestionType] = discover(__name__, __path__)
 """Every question type by name."""
 
 
