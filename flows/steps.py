@@ -276,11 +276,14 @@ def _on_language_offer(turn: Turn, choice: Choice) -> None:
 
 def _on_erase(turn: Turn, choice: Choice) -> None:
     if choice.role == "yes":
+        # Not closed: erasing removes every row, the sent question included, so no channel
+        # could find the message to close; a press on it later starts afresh.
         turn.effect(EraseParticipant())
         language = turn.state.language
         turn.state = State(language=language)
         turn.say("erased")
     else:
+        turn.answered(choice.label)
         turn.say("erase_cancelled")
         turn.come_back()
         reask(turn)
@@ -292,10 +295,9 @@ def on_answer(turn: Turn, choice: Choice) -> None:
     if step in ("question", "about"):
         _on_form_question(turn, choice)
         return
-    # The story's done button closes its question in finish_story, only once a story was
-    # told (pressed on an empty draft, the question stays open); a language choice closes
-    # its question after the switch.
-    if step not in ("story", "language", "language_offer"):
+    # These close their question themselves: the story's done button only once a story was
+    # told, a language choice after the switch, the erasure only when cancelled.
+    if step not in ("story", "language", "language_offer", "erase"):
         turn.answered(choice.label)
     handler = _HANDLERS.get(step)
     if handler is not None:

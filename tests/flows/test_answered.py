@@ -137,12 +137,18 @@ def test_cancelling_the_erasure_closes_it_and_its_old_yes_erases_nothing(
     assert chat.state.question_id == "feeling"
 
 
-def test_confirming_the_erasure_closes_it(chat: EngineChat) -> None:
+def test_confirming_the_erasure_erases_and_a_later_press_starts_afresh(
+    chat: EngineChat,
+) -> None:
+    # Erasing removes the sent question too, so no channel could close it: none is asked to.
     _until(chat, ("choice", "sad"))
     chat.command("verwijder")
     confirm = chat.question()
 
     out = chat.press("erase_yes", confirm.token)
 
-    assert len(_closed(out, confirm.token)) == 1
+    assert _closed(out, confirm.token) == [] and "gewist" in out[0].text
     assert isinstance(chat.effects[-1], EraseParticipant)
+    again = chat.press("erase_yes", confirm.token)
+    assert again[-1].question == "_consent"
+    assert sum(isinstance(e, EraseParticipant) for e in chat.effects) == 1
