@@ -55,15 +55,17 @@ def _label_problems(
 
 def _question_problems(form: Form, q: Question, loc: Loc) -> Iterator[tuple[Loc, str]]:
     yield from _missing_languages(form, q.text, (*loc, "text"))
-    extra = (2 if q.skippable else 0) + question_type(q.type).extra_buttons
+    kind = question_type(q.type)
+    extra = (2 if q.skippable else 0) + kind.extra_buttons
     # Up to three choices become reply buttons, up to ten a list; more become numbered text.
     limit = BUTTON_TITLE_MAX if len(q.options) + extra <= 3 else LIST_ROW_TITLE_MAX
     for i, option in enumerate(q.options):
         yield from _label_problems(form, option, (*loc, "options", i), limit)
         if len(option.id.encode()) > CHOICE_ID_MAX_BYTES:
             yield (*loc, "options", i, "id"), "choice ids are at most 24 bytes"
-    for i, corner in enumerate(q.corners):
-        yield from _missing_languages(form, corner.label, (*loc, "corners", i, "label"))
+    for part, items in kind.labelled_parts(q).items():
+        for i, item in enumerate(items):
+            yield from _missing_languages(form, item.label, (*loc, part, i, "label"))
 
 
 def content_problems(form: Form) -> Iterator[tuple[Loc, str]]:

@@ -19,7 +19,7 @@ from flows.matching import match_label, match_number, match_synonym
 if TYPE_CHECKING:
     from flows.asks import Ask
     from flows.context import Context
-    from flows.forms.schema import LocalText, Question
+    from flows.forms.schema import LocalText, Option, Question
     from flows.state import State
 
 Synonyms = Mapping[str, Sequence[str]]
@@ -139,6 +139,11 @@ class QuestionType:
         if len(question.options) < 2:
             return f"a {self.name} question needs at least two options"
         return None
+
+    def labelled_parts(self, question: Question) -> dict[str, list[Option]]:
+        """Parts besides the options whose labels a form gives in every language (a triad's
+        corners), by their key in the form."""
+        return {}
 
     def choices(self, ctx: Context, question: Question, state: State) -> tuple[Choice, ...]:
         """The buttons of the question, with skip and decline when it can be skipped."""

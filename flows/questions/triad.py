@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flows.questions.base import Column, QuestionType, column
 
 if TYPE_CHECKING:
-    from flows.forms.schema import Question
+    from flows.forms.schema import Option, Question
 
 # The three corners, the three midpoints between two corners, and the centre.
 POSITIONS: tuple[str, ...] = ("a", "b", "c", "ab", "bc", "ca", "abc")
@@ -35,6 +35,10 @@ class Triad(QuestionType):
         if [o.id for o in question.options] != list(POSITIONS):
             return f"a triad question has the options {', '.join(POSITIONS)}"
         return None
+
+    def labelled_parts(self, question: Question) -> dict[str, list[Option]]:
+        """The corners, whose labels head the export's columns."""
+        return {"corners": question.corners}
 
     def value_columns(self, question: Question, where: str) -> list[Column]:
         """One proportion column per corner."""

@@ -177,3 +177,13 @@ def test_a_registered_type_is_checked_asked_read_and_exported(
     assert names[names.index("after_home_visit") + 1:][:2] == ["stars.stars", "stars.na"]
     assert answer_cells(form.questions[0], "answered", answer.value) == [2, 0]
     assert answer_cells(form.questions[0], "skipped", None) == ["", ""]
+
+
+def test_a_triad_corner_without_a_translation_is_reported_at_its_place() -> None:
+    data = yaml.safe_load(DEFAULT_FORM.read_text(encoding="utf-8"))
+    index = next(i for i, q in enumerate(data["questions"]) if q["type"] == "triad")
+    del data["questions"][index]["corners"][1]["label"]["en"]
+    form, problems = check_form_text(yaml.safe_dump(data, allow_unicode=True))
+    assert form is not None
+    assert [(p.path, p.message) for p in problems] == [
+        (f"questions[{index}].corners[1].label", "text missing in en")]
