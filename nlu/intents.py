@@ -20,7 +20,7 @@ INTENTS: Final[tuple[str, ...]] = (
     "out_of_scope",
 )
 FALLBACK_INTENT: Final = "nlu_fallback"
-SUPPORTED_LANGUAGES: Final[tuple[str, ...]] = ("nl", "en", "tr", "ar", "pl", "uk")
+SUPPORTED_LANGUAGES: Final[tuple[str, ...]] = ("nl", "en", "tr", "ar", "pl", "uk", "ru")
 
 
 @dataclass(frozen=True, slots=True)

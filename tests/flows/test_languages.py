@@ -25,8 +25,8 @@ from storage.migrate import upgrade
 from tests.conftest import DEFAULT_FORM, REPO, TEST_SECRET
 from tests.scripts import FULL_CONVERSATION, EngineChat, event_of
 
-LANGUAGES = ["nl", "en", "tr", "ar", "pl", "uk"]
-NEW_LANGUAGES = ["tr", "ar", "pl", "uk"]
+LANGUAGES = ["nl", "en", "tr", "ar", "pl", "uk", "ru"]
+NEW_LANGUAGES = ["tr", "ar", "pl", "uk", "ru"]
 RLM, LRM = "\u200f", "\u200e"
 # Labels that are rightly the same as the Dutch one: (language, choice id).
 SAME_AS_DUTCH = {("en", "west"), ("en", "man"), ("en", "s3"), ("pl", "centrum")}
@@ -118,7 +118,7 @@ def test_forms_check_reports_no_problems() -> None:
         capture_output=True, text=True, cwd=REPO, timeout=60,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "ok" in done.stdout and "6 languages" in done.stdout
+    assert "ok" in done.stdout and "7 languages" in done.stdout
 
 
 def test_form_offers_every_language(form: Form) -> None:
@@ -264,6 +264,7 @@ def _to_questions(chat: EngineChat) -> None:
     ("ar", "نعم"), ("ar", "أيوه"), ("ar", "ايوه"), ("ar", "تمام"), ("ar", "١"),  # noqa: RUF001
     ("pl", "tak"), ("pl", "no jasne"), ("pl", "Oczywiście"),
     ("uk", "так"), ("uk", "ага"), ("uk", "Так!"), ("uk", "да"),  # noqa: RUF001
+    ("ru", "да"), ("ru", "Да!"), ("ru", "конечно"), ("ru", "хорошо"), ("ru", "ок"),
 ])
 def test_typed_yes_at_consent(form: Form, texts: Texts, language: str, typed: str) -> None:
     chat = EngineChat(form, texts, state=State(language=language))
@@ -275,6 +276,7 @@ def test_typed_yes_at_consent(form: Form, texts: Texts, language: str, typed: st
 @pytest.mark.parametrize(("language", "typed"), [
     ("tr", "hayır"), ("tr", "HAYIR"), ("tr", "yok"), ("ar", "لا"), ("ar", "لأ"),  # noqa: RUF001
     ("pl", "nie"), ("pl", "raczej nie"), ("uk", "ні"), ("uk", "нет"),
+    ("ru", "нет"), ("ru", "Нет спасибо"), ("ru", "не хочу"),
 ])
 def test_typed_no_at_consent(form: Form, texts: Texts, language: str, typed: str) -> None:
     chat = EngineChat(form, texts, state=State(language=language))
@@ -285,6 +287,7 @@ def test_typed_no_at_consent(form: Form, texts: Texts, language: str, typed: str
 
 @pytest.mark.parametrize(("language", "typed"), [
     ("tr", "daha fazla"), ("ar", "المزيد"), ("pl", "więcej"), ("uk", "більше"),
+    ("ru", "подробнее"),
 ])
 def test_typed_more_at_consent(form: Form, texts: Texts, language: str, typed: str) -> None:
     chat = EngineChat(form, texts, state=State(language=language))
@@ -303,6 +306,8 @@ def test_typed_more_at_consent(form: Form, texts: Texts, language: str, typed: s
     ("pl", "smutno", "sad"), ("pl", "zadowolona", "satisfied"),
     ("uk", "радий", "glad"), ("uk", "сумно", "sad"), ("uk", "злий", "angry"),
     ("uk", "нормально", "neutral"),
+    ("ru", "рада", "glad"), ("ru", "грустно", "sad"), ("ru", "злой", "angry"),
+    ("ru", "нормально", "neutral"), ("ru", "доволен", "satisfied"), ("ru", "Грусть", "sad"),
 ])
 def test_typed_feeling(form: Form, texts: Texts, language: str, typed: str, option: str) -> None:
     chat = EngineChat(form, texts, state=State(language=language))
@@ -317,6 +322,7 @@ def test_typed_feeling(form: Form, texts: Texts, language: str, typed: str, opti
     ("ar", "لا أعرف", "لا أريد أن أقول"),
     ("pl", "nie wiem", "wolę nie mówić"),
     ("uk", "не знаю", "не хочу казати"),
+    ("ru", "не знаю", "не хочу говорить"),
 ])
 def test_typed_skip_and_decline(
     form: Form, texts: Texts, language: str, skip: str, decline: str
@@ -331,6 +337,7 @@ def test_typed_skip_and_decline(
 
 @pytest.mark.parametrize(("language", "done"), [
     ("tr", "bitti"), ("ar", "خلاص"), ("ar", "تم"), ("pl", "gotowe"), ("uk", "готово"),
+    ("ru", "готово"), ("ru", "всё"),
 ])
 def test_typed_done_ends_the_story(form: Form, texts: Texts, language: str, done: str) -> None:
     chat = EngineChat(form, texts, state=State(language=language))
@@ -349,6 +356,7 @@ def test_typed_done_ends_the_story(form: Form, texts: Texts, language: str, done
 @pytest.mark.parametrize(("language", "typed", "option"), [
     ("tr", "kuzey", "noord"), ("ar", "الشمال", "noord"), ("pl", "północ", "noord"),
     ("uk", "північ", "noord"), ("pl", "noord", "noord"), ("tr", "Zuid", "zuid"),
+    ("ru", "север", "noord"), ("ru", "Восток", "oost"),
 ])
 def test_typed_part_of_town(
     form: Form, texts: Texts, language: str, typed: str, option: str

@@ -10,7 +10,7 @@ from bot.cli.whatsapp import app
 from tests.fakes.graph_api import FakeGraphApi
 
 runner = CliRunner()
-LANGUAGES = {"nl", "en", "tr", "ar", "pl", "uk"}
+LANGUAGES = {"nl", "en", "tr", "ar", "pl", "uk", "ru"}
 
 
 @pytest.fixture
