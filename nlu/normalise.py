@@ -44,11 +44,15 @@ def _map_char(char: str) -> str:
     return " "
 
 
-def normalise_text(text: str) -> str:
-    """Fold case, accents, repeated letters, punctuation and emoji variants into one form."""
+def normalise_text(text: str, *, collapse_repeats: bool = True) -> str:
+    """Fold case, accents, repeated letters, punctuation and emoji variants into one form.
+
+    Without `collapse_repeats`, "een" stays apart from the joiner "en" (nlu.answers).
+    """
     decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_FOLD)
     mapped = "".join(_map_char(char) for char in decomposed)
-    collapsed = _REPEATS.sub(r"\1", " ".join(mapped.split()))
+    spaced = " ".join(mapped.split())
+    collapsed = _REPEATS.sub(r"\1", spaced) if collapse_repeats else spaced
     if not collapsed and any(mark in text for mark in _QUESTION_MARKS):
         return "?"
     return collapsed
