@@ -1,7 +1,7 @@
 """Spot danger and despair in a resident's text so the bot can show help lines.
 
-Signposting, not diagnosis: a match only means "show 113 / Veilig Thuis / 112";
-it never labels, scores or reports a person.
+Signposting, not diagnosis: a match only means "show 113 / Veilig Thuis / 112" (and De
+Kindertelefoon for a resident under 16); it never labels, scores or reports a person.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from functools import lru_cache
+from itertools import permutations
 from pathlib import Path
 from typing import Final
 
@@ -19,6 +20,9 @@ from nlu.normalise import normalise_text
 LEXICON_PATH: Final = Path(__file__).resolve().parent / "data" / "safety.yml"
 _GAP: Final = ".."
 _GAP_PATTERN: Final = r"(?:\S+ ){0,4}"
+_ANY_ORDER: Final = " + "
+_ANY_ORDER_PARTS_MAX: Final = 3
+"""Three parts make six orders; more would make the pattern slow for little gain."""
 
 
 class DangerCategory(StrEnum):
@@ -45,16 +49,32 @@ def _word_pattern(word: str) -> str:
     return prefix + re.escape(core) + suffix
 
 
-def phrase_pattern(phrase: str) -> str:
-    """Regex that matches a lexicon phrase on whole words of normalised text."""
+def _sequence_pattern(words: list[str]) -> str:
+    """Regex for words in this order ('..' allowing a few others between), ending in a space."""
     parts: list[str] = []
-    for word in phrase.split():
+    for word in words:
         if word == _GAP:
             parts.append(_GAP_PATTERN)
         else:
             parts.append(_word_pattern(word) + " ")
-    body = "".join(parts).removesuffix(" ")
-    return rf"(?<!\S){body}(?!\S)"
+    return "".join(parts)
+
+
+def phrase_pattern(phrase: str) -> str:
+    """Regex that matches a lexicon phrase on whole words of normalised text.
+
+    Parts joined by ' + ' may come in any order, with a few other words between them:
+    "zabić + się" matches "chcę się zabić" and "zabić się chcę".
+    """
+    parts = [part.split() for part in phrase.split(_ANY_ORDER)]
+    if len(parts) > _ANY_ORDER_PARTS_MAX or not all(parts):
+        raise LexiconError(f"lexicon phrase {phrase!r}: one to three parts joined by ' + '")
+    orders = permutations(parts) if len(parts) > 1 else [parts]
+    bodies = sorted(
+        {_GAP_PATTERN.join(_sequence_pattern(part) for part in order) for order in orders}
+    )
+    body = "|".join(body.removesuffix(" ") for body in bodies)
+    return rf"(?<!\S)(?:{body})(?!\S)"
 
 
 def _compile(phrases: list[str]) -> re.Pattern[str]:

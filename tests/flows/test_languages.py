@@ -172,6 +172,8 @@ def test_danger_keeps_the_dutch_help_lines() -> None:
         danger = load_catalogue(language)["danger"]
         for number in ("0800-0113", "0800-2000", "112", "Veilig Thuis"):
             assert number in danger, (language, number)
+        child = load_catalogue(language)["danger_child"]
+        assert "0800-0432" in child and "De Kindertelefoon" in child, language
 
 
 def test_commands_stay_the_same_in_every_language() -> None:

@@ -54,7 +54,37 @@ ACUTE = DangerCategory.ACUTE_DANGER
         ("ik wil dooooood", SUICIDE),
     ],
 )
-def test_danger_is_recognised(text: str, category: DangerCategory) -> None:
+def test_danger_is_recognised_in_each_language(text: str, category: DangerCategory) -> None:
+    assert category in danger_categories(text)
+    assert mentions_danger(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Russian, and the same words in another order than the lexicon writes them.
+        ("хочу умереть", SUICIDE),
+        ("умереть хочу, сил больше нет", SUICIDE),
+        ("муж меня бьёт", VIOLENCE),
+        ("муж опять бьет меня", VIOLENCE),
+        ("я думаю он меня убьёт", ACUTE),
+        ("режу себя по ночам", SELF_HARM),
+        ("chcę się zabić", SUICIDE),
+        ("zabić się chcę", SUICIDE),
+        ("ik wil dood", SUICIDE),
+        ("dood wil ik, echt", SUICIDE),
+        ("ik ben bang dat hij me vermoordt", ACUTE),
+        ("mijn man heeft me gisteren weer geslagen", VIOLENCE),
+        ("slaat mijn man mij weer", VIOLENCE),
+        ("myself I want to kill", SUICIDE),
+        ("ölmek istiyorum artık", SUICIDE),
+        ("istiyorum artık ölmek", SUICIDE),
+        ("beni öldürecek", ACUTE),
+        ("نفسي أقتل", SUICIDE),
+        ("себе вбити хочу", SUICIDE),
+    ],
+)
+def test_russian_and_other_word_orders_are_recognised(text: str, category: DangerCategory) -> None:
     assert category in danger_categories(text)
     assert mentions_danger(text)
 
@@ -69,6 +99,11 @@ def test_danger_is_recognised(text: str, category: DangerCategory) -> None:
         "ik was bang dat ik te laat kwam",
         "de gemeente slaat de bal mis",
         "evet belediyeyi aradım",
+        "my back is killing me",
+        "de buurman slaat zijn hond",
+        "я хочу жить в другом районе",
+        "муж помогает мне с письмами",
+        "ik wil graag dat de dokter langskomt",
         "",
     ],
 )
@@ -85,6 +120,15 @@ def test_every_category_has_phrases_in_every_language() -> None:
     document = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
     for category in DangerCategory:
         assert set(document["categories"][category.value]) == set(SUPPORTED_LANGUAGES)
+
+
+def test_a_phrase_in_any_order_has_at_most_three_parts(tmp_path: Path) -> None:
+    path = tmp_path / "safety.yml"
+    path.write_text(
+        "categories:\n  suicide:\n    nl: [a + b + c + d]\n", encoding="utf-8"
+    )
+    with pytest.raises(LexiconError):
+        load_lexicon(path)
 
 
 def test_malformed_lexicon_is_refused(tmp_path: Path) -> None:
