@@ -66,10 +66,22 @@ def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnRes
         case ChoiceIn(choice_id=choice_id, token=token):
             _on_choice(turn, choice_id, token)
         case TextIn(text=text):
+            _signpost(turn, text)
             _on_text(turn, text, event.sent_order)
         case CheckInIn():
             on_checkin_due(turn, event)
     return turn.state, turn.result
+
+
+def _signpost(turn: Turn, text: str) -> None:
+    """Help lines for any message that suggests danger, at every step, before anything else."""
+    if not turn.ctx.mentions_danger(text):
+        return
+    turn.say("danger")
+    age = turn.ctx.about.get("age_group")
+    told_under_16 = isinstance(age, dict) and age.get("value") == {"option": "under_16"}
+    if turn.state.under_16 or told_under_16:
+        turn.say("danger_child")
 
 
 def _on_opened(turn: Turn) -> None:
@@ -217,8 +229,6 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
 
 def _on_written(turn: Turn, text: str) -> None:
     """An answer in the resident's own words (a free-text question or the title)."""
-    if turn.ctx.mentions_danger(text):
-        turn.say("danger")
     scrubbed = turn.ctx.scrub(text, turn.lang)
     turn.answered(scrubbed)
     if turn.state.step == "title":

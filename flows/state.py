@@ -76,3 +76,5 @@ class State(BaseModel):
     start_payload: str | None = None
     stories_told: int = 0
     checkin: CheckInRef | None = None
+    # Said to be younger than 16 at the age question: help lines add De Kindertelefoon.
+    under_16: bool = False

@@ -71,6 +71,7 @@ def _on_consent(turn: Turn, choice: Choice) -> None:
 
 
 def _on_age(turn: Turn, choice: Choice) -> None:
+    turn.state.under_16 = choice.role != "yes"
     if choice.role == "yes":
         _consent_given(turn, parent=False)
     else:

@@ -71,8 +71,6 @@ def add_story_text(turn: Turn, text: str, sent_order: list[int] | None = None) -
     if not normalise(text):
         turn.say("story_words")
         return
-    if turn.ctx.mentions_danger(text):
-        turn.say("danger")
     draft = turn.state.draft
     if draft is None:
         draft = turn.state.draft = Draft()
