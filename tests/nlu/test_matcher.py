@@ -79,6 +79,8 @@ def test_everyday_replies(matcher: EmbeddedMatcher, text: str, intent: str) -> N
         ("dzienkuje", "pl", "thanks"),
         ("дуже дякю", "uk", "thanks"),
         ("شكرا كثير", "ar", "thanks"),
+        ("спосибо большое", "ru", "thanks"),
+        ("удолите мои данные", "ru", "delete_my_data"),
     ],
 )
 def test_typos_still_match(matcher: EmbeddedMatcher, text: str, language: str, intent: str) -> None:
@@ -98,6 +100,8 @@ def test_typos_still_match(matcher: EmbeddedMatcher, text: str, language: str, i
         ("evet belediyeyi aradım ama kimse yardım etmedi", "tr"),
         ("nie dostałem pomocy od gminy przez pół roku", "pl"),
         ("так я дзвонила але ніхто не відповів", "uk"),
+        ("да я звонила в муниципалитет но никто не ответил", "ru"),
+        ("хватит уже тянуть с ремонтом, писала им три раза", "ru"),
     ],
 )
 def test_story_fragments_are_not_commands(
