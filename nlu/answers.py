@@ -263,3 +263,31 @@ def is_done_word(
     if not wanted:
         return False
     return wanted in _of(languages).done or wanted in {reply_key(word) for word in extra}
+
+
+def _numbers(label: str) -> list[int]:
+    return [int(number) for number in re.findall(r"\d+", _DECORATION.sub("", label))]
+
+
+def choice_for_number(value: int, labels: Mapping[str, str]) -> str | None:
+    """The choice whose label names a range holding `value` ("45" in "🧑 45 tot 65").
+
+    `labels` maps choice ids to labels. Two numbers make a range from the first up to (not
+    including) the second; a label with one number is everything below it when that number
+    is the lowest of all labels ("Jonger dan 16"), and from it upwards when it is the
+    highest ("80 of ouder"), in any language. None when no label is a range or none holds
+    the value. A small number is the choice's own number first: the caller decides.
+    """
+    numbers = {choice_id: _numbers(label) for choice_id, label in labels.items()}
+    every = [number for found in numbers.values() for number in found]
+    if not every:
+        return None
+    lowest, highest = min(every), max(every)
+    for choice_id, found in numbers.items():
+        if len(found) == 2 and found[0] <= value < found[1]:
+            return choice_id
+        if found == [lowest] and value < lowest:
+            return choice_id
+        if found == [highest] and value >= highest:
+            return choice_id
+    return None

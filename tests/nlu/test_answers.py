@@ -12,6 +12,7 @@ from nlu.answers import (
     LAST,
     AnswerWordsError,
     allowed_edits,
+    choice_for_number,
     fuzzy_choice,
     is_done_word,
     label_key,
@@ -185,3 +186,28 @@ def test_a_malformed_word_file_is_refused(tmp_path: Path) -> None:
     broken.write_text("languages:\n  nl:\n    ordinals: tweede\n")
     with pytest.raises(AnswerWordsError):
         load_answer_words(broken)
+
+
+AGES = {
+    "under_16": "🧒 Jonger dan 16", "a16_25": "🧑 16 tot 25", "a25_45": "🧑 25 tot 45",
+    "a45_65": "🧑 45 tot 65", "a65_80": "🧓 65 tot 80", "a80_plus": "🧓 80 of ouder",
+}
+AGES_RU = {
+    "under_16": "🧒 До 16", "a16_25": "🧑 От 16 до 25", "a25_45": "🧑 От 25 до 45",
+    "a45_65": "🧑 От 45 до 65", "a65_80": "🧓 От 65 до 80", "a80_plus": "🧓 80 и больше",
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "choice"),
+    [(45, "a45_65"), (44, "a25_45"), (15, "under_16"), (16, "a16_25"), (79, "a65_80"),
+     (80, "a80_plus"), (101, "a80_plus")],
+)
+def test_a_number_falls_in_the_range_a_label_names(value: int, choice: str) -> None:
+    assert choice_for_number(value, AGES) == choice
+    assert choice_for_number(value, AGES_RU) == choice
+
+
+def test_labels_without_ranges_take_no_number() -> None:
+    assert choice_for_number(3, {"once": "1️⃣ Eén keer", "often": "🔄 Vaak"}) is None
+    assert choice_for_number(3, {"a": "😀 Blij"}) is None
