@@ -26,9 +26,10 @@ from sqlalchemy import create_engine, insert, text
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.channels.messages import InboundMessage  # noqa: E402
 from bot.marks import SentMarks  # noqa: E402
 from bot.runtime import build_texts  # noqa: E402
-from bot.service import ConversationService, InboundMessage  # noqa: E402
+from bot.service import ConversationService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from flows.events import Inbound, OpenedIn  # noqa: E402
 from flows.forms.loader import load_form  # noqa: E402

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.channels.messages import InboundMessage, QueuedMessage
 from bot.outbox import ChannelSender, SendResult
-from bot.service import ConversationService, InboundMessage, QueuedMessage, utc_now
+from bot.service import ConversationService, utc_now
 from flows.events import CheckInIn
 from storage import checkins
 

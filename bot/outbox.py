@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from bot.service import QueuedMessage
+from bot.channels.messages import QueuedMessage
 
 SendStatus = Literal["sent", "failed", "unreachable", "retry"]
 

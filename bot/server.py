@@ -1,4 +1,5 @@
-"""The one ASGI app: webhooks of every configured channel and a health check."""
+"""The one ASGI app, assembled here: the health check, every configured channel (from the
+registry), the scheduler, and any other web part."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ from bot.health import Health
 from bot.runtime import Runtime
 
 Hook = Callable[[], Awaitable[None]]
+
+
+class ServeRefused(Exception):
+    """The service cannot start as asked (a missing setting, say)."""
 
 
 def add_lifecycle(app: FastAPI, startup: Hook | None = None, shutdown: Hook | None = None) -> None:
@@ -66,3 +71,25 @@ def health_answer(runtime: Runtime, health: Health) -> JSONResponse:
     if problems:
         return JSONResponse({"status": "unhealthy", **problems}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def build_app(
+    runtime: Runtime, telegram_polling: bool = False, scheduler: bool = True
+) -> FastAPI:
+    """The app with every configured channel installed (their senders on
+    `app.state.senders`), the scheduler, and the other web parts."""
+    # Imported here: channels and the scheduler import this module for `add_lifecycle`.
+    from bot.channels.contract import ChannelNotConfigured, InstallOptions
+    from bot.channels.registry import install_channels
+    from bot.scheduler import install_scheduler
+
+    app = create_app(runtime)
+    try:
+        senders = install_channels(app, runtime, InstallOptions(polling=telegram_polling))
+    except ChannelNotConfigured as error:
+        raise ServeRefused(str(error)) from error
+    app.state.senders = senders
+    # Web parts besides the channels' are installed here, each by its own install(app, runtime).
+    if scheduler:
+        install_scheduler(app, runtime, senders)
+    return app

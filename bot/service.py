@@ -12,6 +12,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.channel_records import ChannelRecords
+from bot.channels.messages import (
+    InboundMessage,
+    Payload,
+    QueuedMessage,
+    Text,
+    payload_from_dict,
+    payload_of,
+)
+from bot.intake import Intake
 from bot.staff import StaffDesk, StaffOptions, StaffOutput
 from bot.staff.admission import StoryTags, admit, story_tags
 from bot.staff.desk import STATE_KEY
@@ -21,7 +31,6 @@ from flows.events import (
     CommandIn,
     EraseParticipant,
     Inbound,
-    Outbound,
     PostponeCheckIn,
     RecordConsent,
     SaveAbout,
@@ -62,31 +71,6 @@ def new_story_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True, slots=True)
-class InboundMessage:
-    """A platform update turned into an engine event, with where to reply. A forwarded
-    message was written by someone else: it never acts with the sender's role."""
-
-    channel: str
-    user_id: str
-    address: str
-    event: Inbound
-    update_id: str | None = None
-    language_hint: str | None = None
-    forwarded: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedMessage:
-    """An outbox row ready to be sent by a channel."""
-
-    outbox_id: int
-    participant_id: str
-    channel: str
-    address: str
-    payload: dict[str, Any]
-
-
 @dataclass(slots=True)
 class Collaborators:
     """Pure functions the engine is given: scrubbing, NLU, language, safety."""
@@ -111,6 +95,7 @@ class ConversationService:
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = new_story_id,
         staff: StaffOptions | None = None,
+        intake: Intake | None = None,
     ) -> None:
         self.db = db
         self.form = form
@@ -121,7 +106,11 @@ class ConversationService:
         self.clock = clock
         self.new_id = new_id
         self.staff = StaffDesk(form, texts, staff or StaffOptions())
+        # Every channel runs an inbound message through this before `handle`.
+        self.intake = intake or Intake()
         self._sealed_addresses: dict[str, bytes] = {}
+        # What channels look up and record about their messages goes through here.
+        self.records = ChannelRecords(db, cipher, clock)
         # This process, as the sender of the replies it queues (see storage/senders.py).
         self.instance = uuid.uuid4().hex
         self._lease = senders.SenderLease(db)
@@ -169,7 +158,7 @@ class ConversationService:
         erased = self._apply(session, loaded, message, result, now)
         if not erased:
             turns.save_turn(session, loaded, self._saved_state(new_state, loaded), now)
-        payloads = [*notices, *(o.as_dict() for o in result.outbox)]
+        payloads = [*notices, *(payload_of(o) for o in result.outbox)]
         return self._queue(session, loaded.id, message, payloads, now, erased, checkin_id)
 
     def _queue(
@@ -177,14 +166,15 @@ class ConversationService:
         session: Session,
         pid: str,
         message: InboundMessage,
-        payloads: list[dict[str, Any]],
+        payloads: list[Payload],
         now: datetime,
         ephemeral: bool | list[bool],
         checkin_id: str | None = None,
     ) -> list[QueuedMessage]:
         ids = turns.queue_messages(
             session, pid, message.channel, self._sealed(message.address),
-            payloads, now, ephemeral=ephemeral, checkin_id=checkin_id, sender=self.instance,
+            [p.to_dict() for p in payloads], now,
+            ephemeral=ephemeral, checkin_id=checkin_id, sender=self.instance,
         )
         return [
             QueuedMessage(outbox_id, pid, message.channel, message.address, payload)
@@ -227,16 +217,15 @@ class ConversationService:
 
     def _admit(
         self, session: Session, state: State, event: Inbound, now: datetime
-    ) -> tuple[Inbound, list[dict[str, Any]]]:
+    ) -> tuple[Inbound, list[Payload]]:
         """A /start payload the resident may not use is dropped, with a friendly word."""
         if not isinstance(event, CommandIn) or command_name(event.name) != "start":
             return event, []
         admission = admit(session, event.payload, state.start_payload, now)
         if admission.notice is None:
             return event, []
-        notice = Outbound(text=self.texts.get(admission.notice, state.language),
-                          language=state.language)
-        return CommandIn(event.name, admission.payload), [notice.as_dict()]
+        notice = Text(self.texts.get(admission.notice, state.language), state.language)
+        return CommandIn(event.name, admission.payload), [notice]
 
     def first_language(self, hint: str | None) -> str:
         """The form's language a platform's language hint (`nl-NL`) stands for, else the
@@ -324,7 +313,8 @@ class ConversationService:
         }
 
     def _queued(self, row: OutboxMessage, address: str) -> QueuedMessage:
-        return QueuedMessage(row.id, row.participant_id, row.channel, address, row.payload)
+        return QueuedMessage(row.id, row.participant_id, row.channel, address,
+                             payload_from_dict(row.payload))
 
     def mark(self, outbox_id: int, status: str, platform_message_id: str | None = None) -> None:
         """Record the result of sending one outbox row."""

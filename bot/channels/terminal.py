@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import json
 import logging
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from bot.service import ConversationService, InboundMessage, QueuedMessage
-from flows.events import ChoiceIn, CommandIn, Inbound, OpenedIn, TextIn
+from bot.channels.messages import File, InboundMessage, Question, QueuedMessage
+from bot.channels.render import Renderer, with_descriptions
+from bot.service import ConversationService
+from flows.events import Choice, ChoiceIn, CommandIn, Inbound, OpenedIn, TextIn
 
 log = logging.getLogger(__name__)
 CHANNEL = "terminal"
-SHOWN_KINDS = ("message", "update")
-FILE_KINDS = ("document", "photo")
 # Files staff receive (exports, QR codes) hold stories or invite links: private to this user.
 DEFAULT_FILES_DIR = Path(tempfile.gettempdir()) / "vertelpunt-files"
 
@@ -73,49 +73,81 @@ def _event_of(data: dict[str, Any]) -> Inbound:
     raise BadJsonLine('expected {"text": ...}, {"choice": ...} or {"command": ...}')
 
 
-def render_plain(payload: dict[str, Any]) -> str:
-    """A message as terminal text, choices as numbered lines."""
-    lines = [payload["text"]]
-    for number, choice in enumerate(payload.get("choices", []), start=1):
-        mark = "☑ " if choice.get("selected") else ""
-        lines.append(f"  [{number}] {mark}{choice['label']}")
-    return "\n".join(lines)
+class TerminalRenderer(Renderer[str]):
+    """Payloads as terminal text: choices as numbered lines, files written to a folder."""
+
+    def __init__(self, files_dir: Path = DEFAULT_FILES_DIR) -> None:
+        self.files_dir = files_dir
+
+    def plain(self, text: str, language: str | None) -> list[str]:
+        """Text as it is: a terminal has no length limit."""
+        return [text]
+
+    def numbered(self, payload: Question) -> str:
+        """The text with the choices right below it, numbered in brackets."""
+        lines = [self.numbered_line(n, c, payload.multi)
+                 for n, c in enumerate(payload.choices, start=1)]
+        return "\n".join([with_descriptions(payload), *lines])
+
+    def numbered_line(self, number: int, choice: Choice, multi: bool) -> str:
+        """`  [1] label`, a chosen one marked."""
+        mark = "☑ " if choice.selected else ""
+        return f"  [{number}] {mark}{choice.label}"
+
+    def file(self, payload: File) -> list[str]:
+        """A file is written to the files folder; its caption and path are shown."""
+        return [render_file(payload, save_file(payload, self.files_dir), jsonl=False)]
 
 
-def save_file(payload: dict[str, Any], directory: Path) -> Path:
-    """Write a file payload (base64 data) to `directory`; returns where it went."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Only the last part of the name: a payload never chooses where a file lands.
-    path = directory / Path(str(payload.get("filename") or "file")).name
-    path.write_bytes(base64.b64decode(str(payload.get("data") or "")))
-    return path
+class JsonLinesRenderer(TerminalRenderer):
+    """Payloads as objects of the machine interface, one per line."""
+
+    def plain(self, text: str, language: str | None) -> list[str]:
+        """A message without choices."""
+        return [_json_message(text, (), multi=False, question=None)]
+
+    def question(self, payload: Question) -> list[str]:
+        """The choices as objects with their ids, so a program can answer with one."""
+        return [_json_message(with_descriptions(payload), payload.choices, payload.multi,
+                              payload.question)]
+
+    def file(self, payload: File) -> list[str]:
+        """The file written to the files folder, its path in `file`."""
+        return [render_file(payload, save_file(payload, self.files_dir), jsonl=True)]
 
 
-def render_file(payload: dict[str, Any], path: Path, jsonl: bool) -> str:
-    """A file message: its caption and where the file was written."""
-    caption = str(payload.get("caption") or payload.get("text") or "")
-    if jsonl:
-        return json.dumps({"text": caption, "file": str(path), "kind": payload.get("kind"),
-                           "choices": [], "multi": False, "question": None},
-                          ensure_ascii=False)
-    return f"📎 {caption}\n  {path}"
-
-
-def render_json(payload: dict[str, Any]) -> str:
-    """A message as one JSON object of the machine interface."""
+def _json_message(
+    text: str, choices: Iterable[Choice], multi: bool, question: str | None
+) -> str:
     return json.dumps(
         {
-            "text": payload["text"],
-            "choices": [
-                {"id": c["id"], "label": c["label"], **({"selected": True} if c.get("selected")
-                                                      else {})}
-                for c in payload.get("choices", [])
-            ],
-            "multi": payload.get("multi", False),
-            "question": payload.get("question"),
+            "text": text,
+            "choices": [{"id": c.id, "label": c.label, **({"selected": True} if c.selected
+                                                          else {})} for c in choices],
+            "multi": multi,
+            "question": question,
         },
         ensure_ascii=False,
     )
+
+
+def save_file(payload: File, directory: Path) -> Path:
+    """Write a file payload to `directory`; returns where it went."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Only the last part of the name: a payload never chooses where a file lands.
+    path = directory / (Path(payload.filename).name or "file")
+    path.write_bytes(payload.data)
+    return path
+
+
+def render_file(payload: File, path: Path, jsonl: bool) -> str:
+    """A file message: its caption and where the file was written."""
+    caption = payload.caption or payload.fallback
+    if jsonl:
+        return json.dumps({"text": caption, "file": str(path), "kind": payload.kind,
+                           "choices": [], "multi": False, "question": None},
+                          ensure_ascii=False)
+    return f"📎 {caption}\n  {path}"
 
 
 class TerminalChat:
@@ -130,6 +162,7 @@ class TerminalChat:
         self.out = out
         self.jsonl = jsonl
         self.files_dir = files_dir
+        self.renderer = JsonLinesRenderer(files_dir) if jsonl else TerminalRenderer(files_dir)
         self.participant_id = service.participant_id(CHANNEL, user)
 
     def _deliver(self, queued: Iterable[QueuedMessage]) -> None:
@@ -139,13 +172,8 @@ class TerminalChat:
     def _show(self, queued: Iterable[QueuedMessage]) -> None:
         shown = []
         for item in queued:
-            kind = item.payload.get("kind")
-            if kind in SHOWN_KINDS:
-                render = render_json if self.jsonl else render_plain
-                self.out.write(render(item.payload) + "\n")
-            elif kind in FILE_KINDS:
-                path = save_file(item.payload, self.files_dir)
-                self.out.write(render_file(item.payload, path, self.jsonl) + "\n")
+            for drawn in self.renderer.render(item.payload):
+                self.out.write(drawn + "\n")
             shown.append((item.outbox_id, None))
         self.service.mark_sent(shown)
 
@@ -158,7 +186,11 @@ class TerminalChat:
 
     def send(self, event: Inbound) -> None:
         """Run one turn for the resident and show the replies."""
-        message = InboundMessage(CHANNEL, self.user, self.user, event)
+        message = asyncio.run(self.service.intake.prepare(
+            InboundMessage(CHANNEL, self.user, self.user, event)))
+        if message is None:  # held by an intake step: nothing to show yet
+            self._turn_end()
+            return
         self._deliver(self.service.handle(message) or [])
 
     def open(self) -> None:

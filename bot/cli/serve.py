@@ -2,66 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 import uvicorn
-from fastapi import FastAPI
 
 from bot.cli.common import EXIT_CONFIG, fail, load_settings, runtime_or_exit
 from bot.logs import configure_logging
-from bot.outbox import ChannelSender
-from bot.runtime import Runtime
-from bot.scheduler import install_scheduler
-from bot.server import create_app
-
-if TYPE_CHECKING:
-    from bot.channels.telegram import TelegramChannel
-
-log = logging.getLogger(__name__)
-
-
-class ServeRefused(Exception):
-    """The service cannot start as asked (a missing setting, say)."""
-
-
-def build_app(
-    runtime: Runtime, telegram_polling: bool = False, scheduler: bool = True
-) -> FastAPI:
-    """The app with every configured channel installed (their senders on
-    `app.state.senders`), and the scheduler."""
-    app = create_app(runtime)
-    senders: dict[str, ChannelSender] = {}
-    telegram = _install_telegram(app, runtime, telegram_polling)
-    if telegram is not None:
-        senders["telegram"] = telegram.sender
-    if runtime.settings.whatsapp_phone_id:
-        from bot.channels.whatsapp import WhatsAppNotConfigured, install_whatsapp
-
-        try:
-            install_whatsapp(app, runtime)
-        except WhatsAppNotConfigured as error:
-            raise ServeRefused(str(error)) from error
-        senders["whatsapp"] = app.state.whatsapp.sender
-    app.state.senders = senders
-    if scheduler:
-        install_scheduler(app, runtime, senders)
-    return app
-
-
-def _install_telegram(app: FastAPI, runtime: Runtime, polling: bool) -> TelegramChannel | None:
-    from bot.channels.telegram import TelegramNotConfigured, install_telegram
-
-    if runtime.settings.telegram_token is None:
-        if polling:
-            raise ServeRefused("--telegram-polling needs VERTELPUNT_TELEGRAM_TOKEN")
-        log.info("telegram: no token set, channel not installed")
-        return None
-    try:
-        return install_telegram(app, runtime, polling=polling)
-    except TelegramNotConfigured as error:
-        raise ServeRefused(f"{error} (or use --telegram-polling)") from error
+from bot.server import ServeRefused, build_app
 
 
 def serve(
@@ -75,7 +23,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on "
                                              "[default: VERTELPUNT_PORT]")] = None,
 ) -> None:
-    """Run the web service: health check and Telegram (webhook, or polling)."""
+    """Run the web service: health check, every configured channel, the scheduler."""
     settings = load_settings()
     configure_logging(settings.log_level)
     runtime = runtime_or_exit(settings)

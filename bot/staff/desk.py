@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from bot.channels.messages import Payload
 from bot.staff import access, invites, reports
 from bot.staff.turn import CHOICE_PREFIX, StaffOptions, StaffState, StaffTurn
 from flows.engine import command_name
@@ -43,7 +44,7 @@ STATE_KEY = "staff"
 class StaffOutput:
     """What a staff command produced: outbox payloads (with a secret flag) and its state."""
 
-    replies: list[tuple[dict[str, Any], bool]]
+    replies: list[tuple[Payload, bool]]
     state: dict[str, Any]
 
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from bot.channels.messages import Answered, File, FileKind, Payload, Question, Text
 from bot.settings import Settings
-from flows.events import Choice, Outbound
+from flows.events import Choice
 from flows.forms.schema import Form
 from flows.texts import Texts
 from storage.roles import HeldRole
 
-FileKind = Literal["document", "photo"]
 # Staff buttons are told apart from the story's by this prefix, before the engine runs.
 CHOICE_PREFIX = "staff:"
 
@@ -93,7 +92,7 @@ class StaffTurn:
     form: Form
     texts: Texts
     options: StaffOptions
-    replies: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
+    replies: list[tuple[Payload, bool]] = field(default_factory=list)
 
     def text(self, key: str, language: str | None = None, **values: Any) -> str:
         """A staff text from the catalogue (`staff.<key>`)."""
@@ -105,33 +104,25 @@ class StaffTurn:
 
     def say_text(self, text: str, *, secret: bool = False) -> None:
         """Reply with a text as it is."""
-        self._add(Outbound(text=text, language=self.language), secret)
+        self.replies.append((Text(text, self.language), secret))
 
     def ask(self, text: str, choices: list[Choice], token: str) -> None:
         """Reply with buttons."""
-        self._add(Outbound(text=text, choices=tuple(choices), token=token,
-                           language=self.language), False)
+        self.replies.append((Question(text, tuple(choices), token=token,
+                                      language=self.language), False))
 
     def answered(self, token: str, label: str) -> None:
         """Tell the channel which button closed the question with `token`."""
         text = self.texts.get("answered", self.language, label=label)
-        self._add(Outbound(text=text, token=token, kind="answered", language=self.language),
-                  False)
+        self.replies.append((Answered(text, token, self.language), False))
 
     def send_file(self, kind: FileKind, filename: str, mime: str, data: bytes, caption: str,
                   fallback: str | None = None) -> None:
         """Reply with a file; channels without files show `fallback` (else the caption).
         Files are always secret: a QR code is a link, an export holds stories."""
-        payload = {
-            "kind": kind, "text": fallback or caption, "caption": caption, "choices": [],
-            "filename": filename, "mime": mime, "language": self.language,
-            "data": base64.b64encode(data).decode("ascii"),
-        }
-        self.replies.append((payload, True))
+        file = File(kind, filename, mime, data, caption, fallback or caption, self.language)
+        self.replies.append((file, True))
 
     def local_date(self, moment: datetime) -> str:
         """A date as staff read it, in local time."""
         return moment.astimezone(self.options.zone).strftime("%d-%m-%Y")
-
-    def _add(self, outbound: Outbound, secret: bool) -> None:
-        self.replies.append((outbound.as_dict(), secret))

@@ -12,10 +12,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from bot.channels.messages import QueuedMessage
 from bot.checkins import CheckInDispatcher, CheckInPolicy
 from bot.outbox import SendResult
 from bot.runtime import build_texts
-from bot.service import ConversationService, QueuedMessage
+from bot.service import ConversationService
 from bot.settings import Settings
 from flows.forms.loader import load_form
 from storage.crypto import AddressCipher

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.channels.messages import QueuedMessage
 from bot.outbox import SendResult, SendStatus
-from bot.service import QueuedMessage
 
 
 @dataclass

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.channels.messages import InboundMessage
 from bot.checkins import CheckInDispatcher, CheckInPolicy
-from bot.service import ConversationService, InboundMessage
+from bot.service import ConversationService
 from flows.events import ChoiceIn, Inbound, OpenedIn
 from storage.db import Database
 from storage.models import CheckIn, ContactAddress, Story
@@ -24,7 +25,7 @@ def _send(service: ConversationService, event: Inbound, user: str) -> list[dict[
     queued = service.handle(InboundMessage("telegram", user, f"chat-{user}", event))
     assert queued is not None
     service.mark_sent([(q.outbox_id, None) for q in queued])
-    return [q.payload for q in queued]
+    return [q.payload.to_dict() for q in queued]
 
 
 def _tell(service: ConversationService, user: str) -> None:
@@ -63,8 +64,8 @@ async def test_follow_up_is_sent_once_after_two_weeks(
     report = await dispatcher.tick()
     assert report.sent == 1 and len(sender.sent) == 1
     message = sender.sent[0]
-    assert message.address == "chat-anna" and "Hulp bij schulden" in str(message.payload["text"])
-    assert message.payload["question"] == "_checkin"
+    assert message.address == "chat-anna" and "Hulp bij schulden" in message.payload.text
+    assert message.payload.to_dict()["question"] == "_checkin"
     assert (await dispatcher.tick()).claimed == 0
     assert _checkins(db)[0].status == "sent"
 
@@ -157,7 +158,8 @@ async def test_restart_between_claim_and_send(
     assert len(queued) == 1 and _checkins(db)[0].status == "queued"
     sender = RecordingSender()
     assert (await _dispatcher(service, sender, morning).tick()).claimed == 0
-    leftovers = [q for q in service.unsent("telegram") if q.payload.get("question") == "_checkin"]
+    leftovers = [q for q in service.unsent("telegram")
+                 if q.payload.to_dict().get("question") == "_checkin"]
     assert [q.outbox_id for q in leftovers] == [q.outbox_id for q in queued]
     for item in leftovers:
         result = await sender.send(item)

@@ -12,8 +12,9 @@ import orjson
 import pytest
 
 import bot.export as export_module
+from bot.channels.messages import InboundMessage
 from bot.export import StoryCells, write_codebook, write_export
-from bot.service import ConversationService, InboundMessage
+from bot.service import ConversationService
 from flows.events import OpenedIn
 from flows.forms.schema import Form
 from storage.db import Database

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from telegram import Bot
 
+from bot.channels.messages import InboundMessage
 from bot.checkins import CheckInDispatcher, CheckInPolicy
 from bot.logs import configure_logging
-from bot.service import ConversationService, InboundMessage
+from bot.service import ConversationService
 from flows.events import ChoiceIn, OpenedIn
 from tests.bot.recording import RecordingSender
 from tests.conftest import FixedClock

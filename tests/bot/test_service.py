@@ -6,7 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from bot.service import ConversationService, InboundMessage
+from bot.channels.messages import InboundMessage
+from bot.service import ConversationService
 from flows.events import ChoiceIn, Inbound, OpenedIn, TextIn
 from storage.db import Database
 from storage.models import (
@@ -30,7 +31,7 @@ def _send(service: ConversationService, event: Inbound, user: str = "anna",
     assert queued is not None
     for item in queued:
         service.mark(item.outbox_id, "sent")
-    return [q.payload for q in queued]
+    return [q.payload.to_dict() for q in queued]
 
 
 def _count(db: Database, model: type) -> int:

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.service import ConversationService, InboundMessage
+from bot.channels.messages import InboundMessage
+from bot.service import ConversationService
 from flows.events import ChoiceIn, Inbound, OpenedIn, TextIn
 from storage.db import Database
 from storage.models import CheckIn, ContactAddress, ConversationState, OutboxMessage

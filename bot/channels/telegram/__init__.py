@@ -5,10 +5,24 @@ API, delivery.py sends after commit, channel.py ties them to the conversation se
 webhook.py / polling.py are the two ways updates arrive.
 """
 
+from fastapi import FastAPI
+
+from bot.channels.contract import ChannelSpec, InstallOptions
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.client import TelegramNotConfigured, TelegramOptions
+from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import CHANNEL
 from bot.channels.telegram.webhook import install_telegram
+from bot.runtime import Runtime
 
-__all__ = ["CHANNEL", "TelegramChannel", "TelegramNotConfigured", "TelegramOptions",
+
+def install(app: FastAPI, runtime: Runtime, options: InstallOptions) -> TelegramSender:
+    """The webhook route (or long polling) and the channel's start and stop."""
+    return install_telegram(app, runtime, polling=options.polling).sender
+
+
+SPEC = ChannelSpec(name=CHANNEL, switch="telegram_token", install=install,
+                   webhook_needs=("telegram_webhook_secret",), polls=True)
+
+__all__ = ["CHANNEL", "SPEC", "TelegramChannel", "TelegramNotConfigured", "TelegramOptions",
            "install_telegram"]

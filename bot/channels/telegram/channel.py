@@ -11,6 +11,7 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.error import TelegramError
 
+from bot.channels.messages import InboundMessage, SentQuestion
 from bot.channels.telegram.client import TelegramOptions
 from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.menu import set_command_menus
@@ -27,8 +28,6 @@ from bot.channels.telegram.updates import (
 )
 from bot.marks import SentMarks
 from bot.runtime import Runtime
-from storage.checkins import mark_unreachable
-from storage.contacts import SentQuestion, sent_question
 
 log = logging.getLogger(__name__)
 TURN_THREADS = 4
@@ -47,7 +46,7 @@ class TelegramChannel:
         # Turns run in a few threads of their own: enough to overlap the database's round
         # trips, few enough that threads do not spend the process's time handing the GIL on.
         self._turns = ThreadPoolExecutor(TURN_THREADS, thread_name_prefix="telegram-turn")
-        self.delivery = Delivery(runtime.db, runtime.service.clock, self.sender, self.marks)
+        self.delivery = Delivery(runtime.service.records, self.sender, self.marks)
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -125,10 +124,7 @@ class TelegramChannel:
         # A redelivered press is answered again: the first answer may have been lost with it.
         match read_update(update):
             case Turn(inbound=inbound, callback_query_id=query_id):
-                queued = await asyncio.get_running_loop().run_in_executor(
-                    self._turns, self.runtime.service.handle, inbound)
-                if queued is not None:  # None: delivered before, handled then
-                    self.delivery.enqueue(queued)
+                await self._turn(inbound)
                 return query_id
             case Acknowledge(callback_query_id=query_id):
                 return query_id
@@ -140,6 +136,16 @@ class TelegramChannel:
                 pass
         return None
 
+    async def _turn(self, inbound: InboundMessage) -> None:
+        service = self.runtime.service
+        prepared = await service.intake.prepare(inbound)
+        if prepared is None:  # held by an intake step, which runs the turn later
+            return
+        queued = await asyncio.get_running_loop().run_in_executor(
+            self._turns, service.handle, prepared)
+        if queued is not None:  # None: delivered before, handled then
+            self.delivery.enqueue(queued)
+
     async def _private_only(self, chat_id: int, language: str | None) -> None:
         lang = self.runtime.service.first_language(language)
         try:
@@ -149,16 +155,12 @@ class TelegramChannel:
             log.info("telegram: group reply not sent (%s)", type(error).__name__)
 
     def _forget_address(self, user_id: str) -> None:
-        participant_id = self.runtime.service.participant_id(CHANNEL, user_id)
-        with self.runtime.db.transaction() as session:
-            mark_unreachable(session, participant_id, CHANNEL)
+        service = self.runtime.service
+        service.records.forget_address(service.participant_id(CHANNEL, user_id), CHANNEL)
 
     async def _sent_question(self, participant_id: str, token: str) -> SentQuestion | None:
-        return await asyncio.to_thread(self._lookup_question, participant_id, token)
-
-    def _lookup_question(self, participant_id: str, token: str) -> SentQuestion | None:
-        with self.runtime.db.transaction() as session:
-            return sent_question(session, participant_id, CHANNEL, token)
+        return await asyncio.to_thread(self.runtime.service.records.sent_question,
+                                       participant_id, CHANNEL, token)
 
 
 # Of the message a pressed button sits on only the chat is read; its text and keyboard, the

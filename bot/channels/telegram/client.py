@@ -9,6 +9,7 @@ from typing import Final
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from bot.channels.contract import ChannelNotConfigured
 from bot.channels.telegram.pace import OVERALL_PER_SECOND, ChatPace
 from bot.settings import Settings
 
@@ -21,7 +22,7 @@ CONNECTIONS: Final = 16
 POOL_WAIT: Final = 60.0
 
 
-class TelegramNotConfigured(Exception):
+class TelegramNotConfigured(ChannelNotConfigured):
     """A setting Telegram needs is missing."""
 
 

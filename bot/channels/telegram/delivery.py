@@ -5,18 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
-from datetime import datetime
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
+from bot.channel_records import ChannelRecords, FinalStatus
+from bot.channels.messages import QueuedMessage
 from bot.channels.telegram.sender import TelegramSender
 from bot.marks import SentMarks
 from bot.outbox import SendResult
-from bot.service import QueuedMessage
-from storage import repositories as repo
-from storage.db import Database
 
 log = logging.getLogger(__name__)
+FINAL = ("failed", "unreachable")
 
 
 def by_chat(items: Iterable[QueuedMessage]) -> dict[str, list[QueuedMessage]]:
@@ -27,18 +26,15 @@ def by_chat(items: Iterable[QueuedMessage]) -> dict[str, list[QueuedMessage]]:
     return groups
 
 
+def _final(result: SendResult) -> FinalStatus:
+    return "unreachable" if result.status == "unreachable" else "failed"
+
+
 class Delivery:
     """One queue and at most one worker per chat; in memory, never the source of truth."""
 
-    def __init__(
-        self,
-        db: Database,
-        clock: Callable[[], datetime],
-        sender: TelegramSender,
-        marks: SentMarks,
-    ) -> None:
-        self._db = db
-        self._clock = clock
+    def __init__(self, records: ChannelRecords, sender: TelegramSender, marks: SentMarks) -> None:
+        self._records = records
         self._sender = sender
         self._marks = marks
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -112,9 +108,10 @@ class Delivery:
         # rows are marked together with other chats' (one transaction for many replies).
         pairs = list(zip(batch, results, strict=True))
         sent = [(i.outbox_id, r.platform_message_id) for i, r in pairs if r.status == "sent"]
-        final = [(i, r) for i, r in pairs if r.status in ("failed", "unreachable")]
+        final = [(i.outbox_id, _final(r)) for i, r in pairs if r.status in FINAL]
         if final:
-            await asyncio.to_thread(self._record_final, final)
+            # "unreachable" also stops check-ins and forgets the address.
+            await asyncio.to_thread(self._records.record_final, final)
         if sent:
             await asyncio.wrap_future(self._marks.add(sent))
         return results
@@ -129,13 +126,6 @@ class Delivery:
                 continue
             results.append(await self._sender.send(item))
         return results
-
-    def _record_final(self, final: list[tuple[QueuedMessage, SendResult]]) -> None:
-        now = self._clock()
-        with self._db.transaction() as session:
-            for item, result in final:
-                # "unreachable" also stops check-ins and forgets the address (repositories).
-                repo.mark_outbox(session, item.outbox_id, result.status, now)
 
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is being sent (or `timeout` seconds); True when idle."""

@@ -1,20 +1,19 @@
-"""Outbox payloads as Telegram messages: texts of at most 4,096 characters, inline keyboards."""
+"""Outbound payloads as Telegram messages: texts of at most 4,096 characters, inline keyboards."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from flows.events import ChoiceIn
+from bot.channels.messages import Question
+from bot.channels.render import SELECTED_MARK, Renderer, with_descriptions
+from flows.events import Choice, ChoiceIn
 from flows.turn import chunks
 
 MAX_TEXT: Final = 4096
 MAX_CALLBACK_BYTES: Final = 64
-# A chosen option of a multiple-choice question; labels already start with their own emoji,
-# and "✅" is the done button's, so the mark must differ from both.
-SELECTED_MARK: Final = "☑️"
 ELLIPSIS: Final = "…"
 # Tokens are decimal counters, so no real question ever has this one: a press on a button
 # without a token (an older format) is answered as stale instead of answering today's question.
@@ -41,39 +40,50 @@ def choice_of(data: str) -> ChoiceIn:
     return ChoiceIn(choice_id=choice_id, token=token)
 
 
-def button_label(choice: Mapping[str, Any], multi: bool) -> str:
+def button_label(choice: Choice, multi: bool) -> str:
     """The label on a button; chosen options of a multiple-choice question get a check mark."""
-    label = str(choice["label"])
-    return f"{SELECTED_MARK} {label}" if multi and choice.get("selected") else label
+    return f"{SELECTED_MARK} {choice.label}" if multi and choice.selected else choice.label
 
 
-def keyboard(payload: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
+def keyboard(question: Question) -> InlineKeyboardMarkup | None:
     """One button per row (wide buttons are easiest to read and press), or None."""
-    choices: Sequence[Mapping[str, Any]] = payload.get("choices") or ()
-    if not choices:
+    if not question.choices:
         return None
-    multi = bool(payload.get("multi"))
-    token = payload.get("token")
     rows = [
-        [InlineKeyboardButton(button_label(c, multi), callback_data=callback_data(token, c["id"]))]
-        for c in choices
+        [InlineKeyboardButton(button_label(c, question.multi),
+                              callback_data=callback_data(question.token, c.id))]
+        for c in question.choices
     ]
     return InlineKeyboardMarkup(rows)
 
 
-def with_descriptions(payload: Mapping[str, Any]) -> str:
-    """The message text; choices that carry a description list it below (buttons cannot)."""
-    text = str(payload["text"])
-    described = [c for c in payload.get("choices") or () if c.get("description")]
-    if not described:
-        return text
-    lines = [f"{c['label']}: {c['description']}" for c in described]
-    return text + "\n\n" + "\n".join(lines)
-
-
-def message_texts(payload: Mapping[str, Any]) -> list[str]:
+def message_texts(question: Question) -> list[str]:
     """The text split into messages Telegram accepts; the keyboard goes on the last one."""
-    return chunks(with_descriptions(payload), MAX_TEXT) or [ELLIPSIS]
+    return chunks(with_descriptions(question), MAX_TEXT) or [ELLIPSIS]
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One message to send: its text, and the keyboard when it carries one."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+class TelegramRenderer(Renderer[Draft]):
+    """Texts within Telegram's limits, and questions with an inline keyboard; redraws,
+    answered questions and files are edits and uploads, done by the sender."""
+
+    def plain(self, text: str, language: str | None) -> list[Draft]:
+        """Text in pieces of at most 4,096 characters."""
+        return [Draft(piece) for piece in chunks(text, MAX_TEXT) or [ELLIPSIS]]
+
+    def question(self, payload: Question) -> list[Draft]:
+        """The question's text, its keyboard on the last piece."""
+        texts = message_texts(payload)
+        markup = keyboard(payload)
+        return [Draft(text, markup if n == len(texts) else None)
+                for n, text in enumerate(texts, start=1)]
 
 
 def answered_text(question: str, answer: str) -> str:

@@ -4,24 +4,35 @@ or a file (a document, or a photo such as an invite's QR code)."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dtm
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.messages import (
+    Answered,
+    File,
+    Payload,
+    Question,
+    QueuedMessage,
+    SentQuestion,
+)
 from bot.channels.telegram.client import RetryPolicy
 from bot.channels.telegram.pace import Pacer
-from bot.channels.telegram.render import answered_text, keyboard, message_texts
+from bot.channels.telegram.render import (
+    Draft,
+    TelegramRenderer,
+    answered_text,
+    keyboard,
+    message_texts,
+)
 from bot.outbox import SendResult
-from bot.service import QueuedMessage
-from storage.contacts import SentQuestion
 
 log = logging.getLogger(__name__)
 
@@ -56,30 +67,31 @@ class TelegramSender:
         self._questions = questions
         self._pacer = pacer
         self._retry = retry
+        self._renderer = TelegramRenderer()
 
     async def send(self, item: QueuedMessage) -> SendResult:
         """Send one outbox row; `retry` leaves it pending for the next start."""
-        kind = item.payload.get("kind")
+        payload = item.payload
         try:
-            if kind == "update":
-                return await self._redraw(item)
-            if kind == "answered":
-                return await self._close(item)
-            if kind in ("photo", "document"):
-                return await self._file(item.address, item.payload)
-            return await self._new_message(item.address, item.payload)
+            if isinstance(payload, Question) and payload.redraw:
+                return await self._redraw(item, payload)
+            if isinstance(payload, Answered):
+                return await self._close(item, payload)
+            if isinstance(payload, File):
+                return await self._file(item.address, payload)
+            return await self._new_message(item.address, self._renderer.render(payload))
         except Forbidden:
             log.info("telegram: a resident blocked the bot; marked unreachable")
             return SendResult("unreachable")
         except BadRequest as error:  # before NetworkError: PTB derives it from that
-            log.warning("telegram: %s refused: %s", kind, _reason(error))
+            log.warning("telegram: %s refused: %s", _kind(payload), _reason(error))
             return SendResult("failed")
         except (RetryAfter, NetworkError) as error:
-            log.warning("telegram: %s still failing after retries (%s)", kind,
+            log.warning("telegram: %s still failing after retries (%s)", _kind(payload),
                         type(error).__name__)
             return SendResult("retry")
         except TelegramError as error:
-            log.warning("telegram: %s failed (%s)", kind, type(error).__name__)
+            log.warning("telegram: %s failed (%s)", _kind(payload), type(error).__name__)
             return SendResult("failed")
 
     async def send_text(self, chat: str, text: str) -> Message:
@@ -93,47 +105,42 @@ class TelegramSender:
         except TelegramError as error:
             log.info("telegram: callback answer refused (%s)", type(error).__name__)
 
-    async def _new_message(self, chat: str, payload: Mapping[str, Any]) -> SendResult:
-        texts = message_texts(payload)
-        markup = keyboard(payload)
+    async def _new_message(self, chat: str, drafts: list[Draft]) -> SendResult:
         sent: Message | None = None
-        for number, text in enumerate(texts, start=1):
-            last = number == len(texts)
+        for draft in drafts:
             sent = await self._call(
                 chat,
-                partial(self.bot.send_message, int(chat), text,
-                        reply_markup=markup if last else None),
+                partial(self.bot.send_message, int(chat), draft.text, reply_markup=draft.markup),
             )
         return SendResult("sent", str(sent.message_id) if sent else None)
 
-    async def _file(self, chat: str, payload: Mapping[str, Any]) -> SendResult:
-        """A file carried in the payload (base64), with its caption."""
-        content = base64.b64decode(str(payload.get("data") or ""))
-        upload = InputFile(content, filename=str(payload.get("filename") or "file"))
-        caption = str(payload.get("caption") or "")[:MAX_CAPTION] or None
-        method = self.bot.send_photo if payload.get("kind") == "photo" else self.bot.send_document
+    async def _file(self, chat: str, payload: File) -> SendResult:
+        """A file, with its caption."""
+        upload = InputFile(payload.data, filename=payload.filename)
+        caption = payload.caption[:MAX_CAPTION] or None
+        method = self.bot.send_photo if payload.kind == "photo" else self.bot.send_document
         sent = await self._call(chat, partial(method, int(chat), upload, caption=caption))
         return SendResult("sent", str(sent.message_id))
 
-    async def _redraw(self, item: QueuedMessage) -> SendResult:
+    async def _redraw(self, item: QueuedMessage, payload: Question) -> SendResult:
         """A multiple-choice toggle: the same message, its check marks changed."""
-        question = await self._question(item)
+        question = await self._question(item, payload.token)
         if question is None:
             return SendResult("failed")
         edit = partial(
             self.bot.edit_message_reply_markup,
             int(item.address),
             int(question.platform_message_id),
-            reply_markup=keyboard(item.payload),
+            reply_markup=keyboard(payload),
         )
         return await self._edit(item.address, edit, question.platform_message_id)
 
-    async def _close(self, item: QueuedMessage) -> SendResult:
+    async def _close(self, item: QueuedMessage, payload: Answered) -> SendResult:
         """An answered question: show the answer under it and take its keyboard away."""
-        question = await self._question(item)
+        question = await self._question(item, payload.token)
         if question is None:
             return SendResult("failed")
-        text = answered_text(message_texts(question.payload)[-1], str(item.payload["text"]))
+        text = answered_text(message_texts(question.question)[-1], payload.text)
         # Without reply_markup the edit removes the inline keyboard.
         edit = partial(
             self.bot.edit_message_text, text, int(item.address),
@@ -141,9 +148,8 @@ class TelegramSender:
         )
         return await self._edit(item.address, edit, question.platform_message_id)
 
-    async def _question(self, item: QueuedMessage) -> SentQuestion | None:
-        token = item.payload.get("token")
-        question = await self._questions(item.participant_id, str(token)) if token else None
+    async def _question(self, item: QueuedMessage, token: str | None) -> SentQuestion | None:
+        question = await self._questions(item.participant_id, token) if token else None
         if question is None:
             log.debug("telegram: no sent message for the question to edit")
         return question
@@ -176,6 +182,15 @@ class TelegramSender:
                     raise
                 await asyncio.sleep(self._retry.backoff(attempt))
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _kind(payload: Payload) -> str:
+    """What was being sent, for the log (never its content)."""
+    if isinstance(payload, Question):
+        return "update" if payload.redraw else "message"
+    if isinstance(payload, File):
+        return payload.kind
+    return "answered" if isinstance(payload, Answered) else "message"
 
 
 def _reason(error: BadRequest) -> str:

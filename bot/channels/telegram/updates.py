@@ -8,8 +8,8 @@ from typing import Final
 from telegram import CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.channels.messages import InboundMessage
 from bot.channels.telegram.render import choice_of
-from bot.service import InboundMessage
 from flows.events import CommandIn, Inbound, MediaIn, MediaKind, TextIn
 
 CHANNEL: Final = "telegram"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import httpx
 from pywa_async.client import WhatsApp
 
+from bot.channel_records import Recipient
 from bot.channels.whatsapp.delivery import Dispatcher
 from bot.channels.whatsapp.inbound import CHANNEL, inbound_message
 from bot.channels.whatsapp.sender import RETRY_DELAYS, WhatsAppSender
@@ -17,7 +18,6 @@ from bot.channels.whatsapp.templates import RESUME
 from bot.channels.whatsapp.updates import MessageUpdate, StatusUpdate, WebhookBody
 from bot.channels.whatsapp.window import WindowTracker
 from bot.runtime import Runtime
-from storage.whatsapp_status import SentRow
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,11 @@ class WhatsAppChannel:
         self.phone_id = str(wa.phone_id)
         self._session = session
         service = runtime.service
-        self.window = WindowTracker(runtime.db, service.clock)
-        self.sender = WhatsAppSender(wa, runtime.texts, self.window, runtime.db, retry_delays)
+        self.window = WindowTracker(service.records.last_inbound_at, service.clock)
+        self.sender = WhatsAppSender(wa, runtime.texts, self.window,
+                                     service.records.pending_step, retry_delays)
         self.dispatcher = Dispatcher(service, self.sender)
-        self.statuses = StatusRecorder(runtime.db, service.clock)
+        self.statuses = StatusRecorder(service.records)
 
     async def process(self, body: WebhookBody) -> None:
         """Handle every update of one delivery in order; raises when one could not be stored."""
@@ -51,10 +52,11 @@ class WhatsAppChannel:
                 await self._status(update)
 
     async def _message(self, update: MessageUpdate) -> None:
-        inbound = inbound_message(update)
-        if inbound is None:
-            return
+        found = inbound_message(update)
         service = self.runtime.service
+        inbound = None if found is None else await service.intake.prepare(found)
+        if inbound is None:  # nothing to do, or held by an intake step
+            return
         queued = await asyncio.to_thread(service.handle, inbound)
         if queued is None:
             log.debug("whatsapp duplicate message ignored")
@@ -63,21 +65,20 @@ class WhatsAppChannel:
         self.dispatcher.submit(queued)
 
     async def _status(self, update: StatusUpdate) -> None:
-        row = await asyncio.to_thread(self.statuses.record, update)
-        if row is not None:
-            self._ask_back(row)
+        recipient = await asyncio.to_thread(self.statuses.record, update)
+        if recipient is not None:
+            self._ask_back(recipient)
 
-    def _ask_back(self, row: SentRow) -> None:
+    def _ask_back(self, recipient: Recipient) -> None:
         """Meta refused a message because the window had closed: invite by template instead."""
-        self.window.closed(row.participant_id)
-        if not self.window.claim_invitation(row.participant_id):
+        self.window.closed(recipient.participant_id)
+        if not self.window.claim_invitation(recipient.participant_id):
             return
-        address = self.runtime.cipher.decrypt(row.address)
 
         async def invite() -> None:
-            await self.sender.send_template(RESUME, address, row.language)
+            await self.sender.send_template(RESUME, recipient.address, recipient.language)
 
-        self.dispatcher.run_for(row.participant_id, invite)
+        self.dispatcher.run_for(recipient.participant_id, invite)
 
     async def startup(self) -> None:
         """Send what a crash or an earlier run left unsent (not what a running process

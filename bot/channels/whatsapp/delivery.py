@@ -8,8 +8,9 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from itertools import groupby
 
+from bot.channels.messages import QueuedMessage
 from bot.outbox import ChannelSender
-from bot.service import ConversationService, QueuedMessage
+from bot.service import ConversationService
 
 log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]

@@ -6,13 +6,14 @@ import httpx
 from pywa.utils import UserIdentifier
 from pywa_async.client import WhatsApp
 
+from bot.channels.contract import ChannelNotConfigured
 from bot.settings import Settings
 
 META_GRAPH_URL = "https://graph.facebook.com"
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
-class WhatsAppNotConfigured(Exception):
+class WhatsAppNotConfigured(ChannelNotConfigured):
     """A setting the WhatsApp channel needs is missing."""
 
 

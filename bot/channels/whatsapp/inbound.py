@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.channels.messages import InboundMessage
 from bot.channels.whatsapp.invites import find_invite
 from bot.channels.whatsapp.updates import MessageUpdate
-from bot.service import InboundMessage
 from flows.events import ChoiceIn, CommandIn, Inbound, MediaIn, MediaKind, OpenedIn, TextIn
 
 CHANNEL = "whatsapp"

@@ -1,4 +1,4 @@
-"""Outbox payloads as WhatsApp messages that stay within the Cloud API's limits.
+"""Outbound payloads as WhatsApp messages that stay within the Cloud API's limits.
 
 Up to three choices become reply buttons, four to ten a list, more than ten (or a question
 with several answers) numbered lines the resident answers by typing the number(s).
@@ -7,10 +7,12 @@ with several answers) numbered lines the resident answers by typing the number(s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from bot.channels.messages import Payload, Question
+from bot.channels.render import Renderer
 from bot.channels.whatsapp.inbound import button_id
 from bot.channels.whatsapp.phrases import phrase
+from flows.events import Choice
 from flows.texts import Texts
 from flows.turn import chunks
 
@@ -62,13 +64,13 @@ def shorten(text: str, limit: int) -> str:
     return text[:cut].rstrip(" ,.;:") + ELLIPSIS
 
 
-def fitting_label(choice: dict[str, Any], limit: int) -> str:
+def fitting_label(choice: Choice, limit: int) -> str:
     """The label when it fits, else the short label, else the shorter of the two cut down."""
-    label, short = str(choice.get("label") or choice.get("id")), choice.get("short")
+    label, short = choice.label or choice.id, choice.short
     for candidate in (label, short):
-        if isinstance(candidate, str) and candidate and len(candidate) <= limit:
+        if candidate and len(candidate) <= limit:
             return candidate
-    return shorten(short if isinstance(short, str) and short else label, limit)
+    return shorten(short or label, limit)
 
 
 def split_text(text: str, last_max: int = TEXT_MAX) -> tuple[list[str], str]:
@@ -81,81 +83,84 @@ def split_text(text: str, last_max: int = TEXT_MAX) -> tuple[list[str], str]:
     return head, tail
 
 
-def render(payload: dict[str, Any], texts: Texts) -> list[Rendered]:
-    """The WhatsApp messages for one outbox payload; none for an `answered` notice."""
-    kind = payload.get("kind", "message")
-    if kind == "answered":
-        # WhatsApp cannot edit a sent message; the next question shows the answer was taken.
-        return []
-    choices: list[dict[str, Any]] = list(payload.get("choices") or [])
-    if kind == "update" and payload.get("multi"):
-        return [_selection(payload, choices, texts)]
-    text = str(payload.get("text") or "")
-    if not choices:
+class WhatsAppRenderer(Renderer[Rendered]):
+    """Reply buttons, lists and numbered lines within the Cloud API's limits; WhatsApp cannot
+    edit a sent message, so an answered question sends nothing (the base's fallback)."""
+
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+
+    def plain(self, text: str, language: str | None) -> list[Rendered]:
+        """Text in pieces of at most 4,096 characters."""
         return [Rendered(piece) for piece in chunks(text, TEXT_MAX) or [text]]
-    if payload.get("multi") or len(choices) > LIST_ROWS_MAX:
-        return _numbered(payload, choices)
-    if len(choices) <= BUTTONS_MAX:
-        return _with_buttons(payload, choices)
-    return _with_list(payload, choices)
+
+    def question(self, payload: Question) -> list[Rendered]:
+        """Up to three choices as buttons, up to ten as a list, more (or several answers)
+        as numbered lines."""
+        count = len(payload.choices)
+        if not count:
+            return self.plain(payload.text, payload.language)
+        if payload.multi or count > LIST_ROWS_MAX:
+            return super().question(payload)
+        if count <= BUTTONS_MAX:
+            return _with_buttons(payload)
+        return _with_list(payload)
+
+    def redraw(self, payload: Question) -> list[Rendered]:
+        """After a tick: what is chosen so far, with a button to finish."""
+        if payload.multi:
+            return [_selection(payload, self.texts)]
+        return super().redraw(payload)
+
+    def number_hint(self, payload: Question) -> str | None:
+        """How to answer by typing: the number, or numbers with commas."""
+        return phrase("type_numbers" if payload.multi else "type_number", payload.language)
 
 
-def _with_buttons(payload: dict[str, Any], choices: list[dict[str, Any]]) -> list[Rendered]:
-    head, body = split_text(str(payload.get("text") or ""), BUTTON_BODY_MAX)
-    token = payload.get("token")
+def render(payload: Payload, texts: Texts) -> list[Rendered]:
+    """The WhatsApp messages for one outbound payload."""
+    return WhatsAppRenderer(texts).render(payload)
+
+
+def _with_buttons(payload: Question) -> list[Rendered]:
+    head, body = split_text(payload.text, BUTTON_BODY_MAX)
     buttons = tuple(
-        ReplyButton(button_id(token, c["id"]), fitting_label(c, BUTTON_TITLE_MAX)) for c in choices
+        ReplyButton(button_id(payload.token, c.id), fitting_label(c, BUTTON_TITLE_MAX))
+        for c in payload.choices
     )
     return [*(Rendered(piece) for piece in head), Rendered(body, buttons=buttons)]
 
 
-def _with_list(payload: dict[str, Any], choices: list[dict[str, Any]]) -> list[Rendered]:
-    head, body = split_text(str(payload.get("text") or ""))
-    token = payload.get("token")
+def _with_list(payload: Question) -> list[Rendered]:
+    head, body = split_text(payload.text)
     rows = tuple(
-        ListRow(
-            id=button_id(token, c["id"]),
-            title=fitting_label(c, ROW_TITLE_MAX),
-            description=_description(c),
-        )
-        for c in choices
+        ListRow(id=button_id(payload.token, c.id), title=fitting_label(c, ROW_TITLE_MAX),
+                description=_description(c))
+        for c in payload.choices
     )
-    button = shorten(phrase("list_button", payload.get("language")), LIST_BUTTON_MAX)
+    button = shorten(phrase("list_button", payload.language), LIST_BUTTON_MAX)
     return [*(Rendered(piece) for piece in head), Rendered(body, rows=rows, list_button=button)]
 
 
-def _description(choice: dict[str, Any]) -> str | None:
-    description = choice.get("description")
-    if isinstance(description, str) and description.strip():
-        return shorten(description.strip(), ROW_DESCRIPTION_MAX)
-    label, title = str(choice.get("label") or ""), fitting_label(choice, ROW_TITLE_MAX)
+def _description(choice: Choice) -> str | None:
+    description = (choice.description or "").strip()
+    if description:
+        return shorten(description, ROW_DESCRIPTION_MAX)
+    label, title = choice.label, fitting_label(choice, ROW_TITLE_MAX)
     # A label too long for the row title is shown whole underneath, so nothing is lost.
     return shorten(label, ROW_DESCRIPTION_MAX) if label and title != label else None
 
 
-def _numbered(payload: dict[str, Any], choices: list[dict[str, Any]]) -> list[Rendered]:
-    lines = [
-        f"{number}. {'☑️ ' if c.get('selected') else ''}{c.get('label') or c.get('id')}"
-        for number, c in enumerate(choices, start=1)
-    ]
-    hint = phrase("type_numbers" if payload.get("multi") else "type_number",
-                  payload.get("language"))
-    text = "\n\n".join([str(payload.get("text") or ""), "\n".join(lines), hint])
-    return [Rendered(piece) for piece in chunks(text, TEXT_MAX)]
-
-
-def _selection(payload: dict[str, Any], choices: list[dict[str, Any]], texts: Texts) -> Rendered:
-    """After a tick: what is chosen so far, with a button to finish."""
-    language = str(payload.get("language") or texts.form.default_language)
-    picked = [str(c.get("short") or c.get("label")) for c in choices if c.get("selected")]
+def _selection(payload: Question, texts: Texts) -> Rendered:
+    language = payload.language or texts.form.default_language
+    picked = [c.short or c.label for c in payload.choices if c.selected]
     if not picked:
         return Rendered(texts.get("multi_none", language))
     text = shorten(texts.get("multi_selected", language, labels=", ".join(picked)),
                    BUTTON_BODY_MAX)
-    done = next((c for c in choices if c.get("id") == DONE_ID), None)
+    done = next((c for c in payload.choices if c.id == DONE_ID), None)
     if done is None:
         return Rendered(text)
-    token = payload.get("token")
     return Rendered(text, buttons=(
-        ReplyButton(button_id(token, DONE_ID), fitting_label(done, BUTTON_TITLE_MAX)),
+        ReplyButton(button_id(payload.token, DONE_ID), fitting_label(done, BUTTON_TITLE_MAX)),
     ))

@@ -14,14 +14,12 @@ from pywa_async.errors import WhatsAppError
 from pywa_async.types import templates as t
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 
-from bot.channels.whatsapp.render import ROW_TITLE_MAX, Rendered, render
+from bot.channels.messages import QueuedMessage
+from bot.channels.whatsapp.render import ROW_TITLE_MAX, Rendered, WhatsAppRenderer
 from bot.channels.whatsapp.templates import CHECKIN, RESUME, template
 from bot.channels.whatsapp.window import WindowTracker, classify
 from bot.outbox import SendResult
-from bot.service import QueuedMessage
 from flows.texts import Texts
-from storage import whatsapp_status
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.5, 2.0)
@@ -38,18 +36,19 @@ class WhatsAppSender:
         wa: WhatsApp,
         texts: Texts,
         window: WindowTracker,
-        db: Database,
+        pending_step: Callable[[str], str | None],
         retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self.wa = wa
         self.texts = texts
         self.window = window
-        self._db = db
+        self._renderer = WhatsAppRenderer(texts)
+        self._pending_step = pending_step
         self.retry_delays = tuple(retry_delays)
 
     async def send(self, item: QueuedMessage) -> SendResult:
         """Send one outbox row (one or more WhatsApp messages); the last message's id is kept."""
-        messages = render(item.payload, self.texts)
+        messages = self._renderer.render(item.payload)
         if not messages:
             return SendResult("sent")
         if not await self.window.is_open(item.participant_id):
@@ -121,10 +120,7 @@ class WhatsAppSender:
             return SendResult("failed")
         step = await asyncio.to_thread(self._pending_step, item.participant_id)
         key = CHECKIN if step in CHECKIN_STEPS else RESUME
-        language = item.payload.get("language")
-        return await self.send_template(
-            key, item.address, language if isinstance(language, str) else None
-        )
+        return await self.send_template(key, item.address, item.payload.language)
 
     async def _refused(self, item: QueuedMessage, code: int | None) -> SendResult:
         if classify(code) == "window":
@@ -142,8 +138,4 @@ class WhatsAppSender:
         if failure == "retry":
             return SendResult("retry")
         return SendResult("failed")
-
-    def _pending_step(self, participant_id: str) -> str | None:
-        with self._db.transaction() as session:
-            return whatsapp_status.pending_step(session, participant_id)
 

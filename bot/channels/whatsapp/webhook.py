@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/webhooks/whatsapp"
 
 
-def install_whatsapp(app: FastAPI, runtime: Runtime) -> None:
+def install_whatsapp(app: FastAPI, runtime: Runtime) -> WhatsAppChannel:
     """Add the WhatsApp webhook and its start and stop to the app; refuses half a configuration."""
     # Imported here: bot.server calls this from create_app and must finish loading first.
     from bot.server import add_lifecycle
@@ -33,6 +33,7 @@ def install_whatsapp(app: FastAPI, runtime: Runtime) -> None:
     app.state.whatsapp = channel
     add_routes(app, channel)
     add_lifecycle(app, channel.startup, channel.shutdown)
+    return channel
 
 
 def add_routes(app: FastAPI, channel: WhatsAppChannel) -> None:

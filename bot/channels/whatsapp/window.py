@@ -8,9 +8,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Literal
 
-from storage import whatsapp_status
-from storage.db import Database
-
 # Meta counts from the resident's message; we count from when we handled it, a little later.
 WINDOW = timedelta(hours=24) - timedelta(minutes=10)
 REMEMBERED = 10_000
@@ -41,8 +38,10 @@ def window_open(last_inbound: datetime | None, now: datetime) -> bool:
 class WindowTracker:
     """Knows whose window is open: recent messages from memory, everyone else from the database."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self._db = db
+    def __init__(
+        self, last_inbound: Callable[[str], datetime | None], clock: Callable[[], datetime]
+    ) -> None:
+        self._last_inbound = last_inbound
         self._clock = clock
         self._last: OrderedDict[str, datetime] = OrderedDict()
         self._invited: OrderedDict[str, datetime] = OrderedDict()
@@ -76,10 +75,6 @@ class WindowTracker:
             return False
         _remember(self._invited, participant_id, now)
         return True
-
-    def _last_inbound(self, participant_id: str) -> datetime | None:
-        with self._db.transaction() as session:
-            return whatsapp_status.last_inbound_at(session, participant_id)
 
 
 def _remember(times: OrderedDict[str, datetime], key: str, when: datetime) -> None:

@@ -7,7 +7,8 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.service import ConversationService, InboundMessage
+from bot.channels.messages import InboundMessage
+from bot.service import ConversationService
 from bot.staff.tokens import digest, new_secret
 from flows.events import ChoiceIn, CommandIn, Inbound, OpenedIn, TextIn
 from storage import roles
@@ -45,7 +46,7 @@ class Person:
             self.channel, self.name, self.name, event, forwarded=forwarded))
         assert queued is not None
         self.service.mark_sent([(q.outbox_id, None) for q in queued])
-        replies = [q.payload for q in queued]
+        replies = [q.payload.to_dict() for q in queued]
         self.inbox.extend(replies)
         return replies
 

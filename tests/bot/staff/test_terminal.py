@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+from bot.channels.messages import File
 from bot.channels.terminal import TerminalChat, render_file, save_file
 from bot.service import ConversationService
 from bot.staff.links import qr_png
@@ -37,8 +38,8 @@ def test_a_worker_in_the_terminal_gets_the_qr_codes_as_files(
 
 
 def test_plain_terminal_shows_the_caption_and_the_path(tmp_path: Path) -> None:
-    payload = {"kind": "document", "filename": "../../etc/x.csv", "data": "YSxi",
-               "caption": "2 verhalen"}
+    payload = File.from_dict({"kind": "document", "filename": "../../etc/x.csv", "data": "YSxi",
+                              "caption": "2 verhalen"})
     path = save_file(payload, tmp_path)
 
     assert path == tmp_path / "x.csv" and path.read_text() == "a,b"

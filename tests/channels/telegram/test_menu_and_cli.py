@@ -7,10 +7,11 @@ from typer.testing import CliRunner
 
 from bot.channels.telegram.menu import COMMANDS
 from bot.channels.telegram.updates import ALLOWED_UPDATES
-from bot.cli.serve import ServeRefused, build_app, serve
+from bot.cli.serve import serve
 from bot.cli.telegram import app as telegram_app
 from bot.cli.telegram import webhook_url
 from bot.runtime import Runtime
+from bot.server import ServeRefused, build_app
 from flows.texts import load_catalogue
 from storage.migrate import upgrade
 from tests.channels.telegram.harness import WEBHOOK_SECRET, Harness

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.channels.messages import Question
 from bot.channels.telegram.render import (
     MAX_CALLBACK_BYTES,
     MAX_TEXT,
@@ -33,7 +34,7 @@ def test_every_button_of_the_default_form_fits_telegram(form: Form, texts: Texts
     chat.open()
     for kind, value in FULL_CONVERSATION:
         chat.press(value) if kind == "choice" else chat.text(value)
-    payloads = [o.as_dict() for o in chat.outbox if o.choices]
+    payloads = [Question.from_dict(o.as_dict()) for o in chat.outbox if o.choices]
     assert payloads
     for payload in payloads:
         markup = keyboard(payload)
@@ -44,8 +45,8 @@ def test_every_button_of_the_default_form_fits_telegram(form: Form, texts: Texts
 
 
 def test_chosen_options_of_a_multiple_choice_question_get_a_check_mark() -> None:
-    payload = {"text": "Kies", "multi": True, "token": "3", "choices": [
-        {"id": "a", "label": "🏠 Wonen", "selected": True}, {"id": "b", "label": "🩺 Zorg"}]}
+    payload = Question.from_dict({"text": "Kies", "multi": True, "token": "3", "choices": [
+        {"id": "a", "label": "🏠 Wonen", "selected": True}, {"id": "b", "label": "🩺 Zorg"}]})
     markup = keyboard(payload)
     assert markup is not None
     labels = [row[0].text for row in markup.inline_keyboard]
@@ -53,7 +54,7 @@ def test_chosen_options_of_a_multiple_choice_question_get_a_check_mark() -> None
 
 
 def test_long_texts_are_split_and_answers_fit() -> None:
-    long = {"text": "woord " * 1500, "choices": []}
+    long = Question("woord " * 1500)
     pieces = message_texts(long)
     assert len(pieces) == 3 and all(len(p) <= MAX_TEXT for p in pieces)
     closed = answered_text("vraag " * 1000, "Uw antwoord: ✅ Ja")
@@ -61,6 +62,6 @@ def test_long_texts_are_split_and_answers_fit() -> None:
 
 
 def test_descriptions_are_listed_under_the_question() -> None:
-    payload = {"text": "Waarover?", "choices": [
-        {"id": "a", "label": "🤝 Hulp", "description": "Een moment dat u hulp nodig had."}]}
+    payload = Question.from_dict({"text": "Waarover?", "choices": [
+        {"id": "a", "label": "🤝 Hulp", "description": "Een moment dat u hulp nodig had."}]})
     assert message_texts(payload) == ["Waarover?\n\n🤝 Hulp: Een moment dat u hulp nodig had."]

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from bot.channels.messages import InboundMessage
 from bot.channels.telegram import TelegramOptions
 from bot.channels.telegram.client import RetryPolicy
 from bot.channels.telegram.pace import ChatPace
 from bot.runtime import Runtime
-from bot.service import InboundMessage
 from flows.events import CommandIn
 from storage import repositories as repo
 from storage.db import Database

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from bot.channels.messages import Payload, payload_of
 from bot.channels.whatsapp.render import (
     BUTTON_BODY_MAX,
     BUTTON_TITLE_MAX,
@@ -20,10 +22,10 @@ from flows.texts import Texts
 
 
 def _payload(n: int, *, multi: bool = False, text: str = "Hoe voelde u zich?",
-             kind: str = "message", **choice: Any) -> dict[str, Any]:
+             kind: str = "message", **choice: Any) -> Payload:
     choices = tuple(Choice(id=f"c{i}", label=f"😀 Keuze {i}", **choice) for i in range(1, n + 1))
-    return Outbound(text=text, choices=choices, multi=multi, question="q", token="7",
-                    kind=kind, language="nl").as_dict()  # type: ignore[arg-type]
+    return payload_of(Outbound(text=text, choices=choices, multi=multi, question="q", token="7",
+                               kind=kind, language="nl"))  # type: ignore[arg-type]
 
 
 def test_three_choices_become_reply_buttons_with_token_ids(texts: Texts) -> None:
@@ -36,8 +38,8 @@ def test_three_choices_become_reply_buttons_with_token_ids(texts: Texts) -> None
 
 def test_a_long_label_gives_way_to_its_short_label(texts: Texts) -> None:
     long = "🧑 Ja, ik ben zestien jaar of ouder"
-    payload = Outbound("Vraag", (Choice("a", long, short="🧑 Ja, 16+"), Choice("b", "❌ Nee")),
-                       token="1").as_dict()
+    payload = payload_of(Outbound("Vraag", (Choice("a", long, short="🧑 Ja, 16+"),
+                                            Choice("b", "❌ Nee")), token="1"))
 
     [message] = render(payload, texts)
 
@@ -45,8 +47,8 @@ def test_a_long_label_gives_way_to_its_short_label(texts: Texts) -> None:
 
 
 def test_a_long_label_without_short_is_cut_to_the_limit(texts: Texts) -> None:
-    payload = Outbound("Vraag", (Choice("a", "🏘️ Iets heel anders dan dit allemaal"),),
-                       token="1").as_dict()
+    payload = payload_of(Outbound("Vraag", (Choice("a", "🏘️ Iets heel anders dan dit allemaal"),),
+                                  token="1"))
 
     [message] = render(payload, texts)
 
@@ -70,7 +72,7 @@ def test_list_rows_keep_titles_and_descriptions_within_limits(texts: Texts) -> N
                            "En hoe liep het af?")
         for i in range(5)
     )
-    [message] = render(Outbound("Waarover?", choices, token="2").as_dict(), texts)
+    [message] = render(payload_of(Outbound("Waarover?", choices, token="2")), texts)
 
     assert all(len(row.title) <= ROW_TITLE_MAX for row in message.rows)
     assert all(row.description and len(row.description) <= ROW_DESCRIPTION_MAX
@@ -95,8 +97,8 @@ def test_multiple_choice_is_numbered_with_a_hint_for_several_numbers(texts: Text
 def test_a_tick_shows_what_is_chosen_with_a_done_button(texts: Texts) -> None:
     choices = (Choice("money", "💶 Geld en schulden", short="💶 Geld", selected=True),
                Choice("home", "🏠 Wonen"), Choice("done", "✅ Klaar", role="done"))
-    payload = Outbound("Waar ging het over?", choices, multi=True, token="9",
-                       kind="update", language="nl").as_dict()
+    payload = payload_of(Outbound("Waar ging het over?", choices, multi=True, token="9",
+                       kind="update", language="nl"))
 
     [message] = render(payload, texts)
 
@@ -113,7 +115,7 @@ def test_an_untick_of_everything_says_nothing_is_chosen(texts: Texts) -> None:
 
 
 def test_an_answered_notice_sends_nothing(texts: Texts) -> None:
-    payload = Outbound("Uw antwoord: 😀 Blij", token="3", kind="answered").as_dict()
+    payload = payload_of(Outbound("Uw antwoord: 😀 Blij", token="3", kind="answered"))
 
     assert render(payload, texts) == []
 
@@ -121,7 +123,7 @@ def test_an_answered_notice_sends_nothing(texts: Texts) -> None:
 def test_a_long_text_is_split_into_messages_of_at_most_4096(texts: Texts) -> None:
     story = ("Dit is een lange zin over wat er gebeurde. " * 250).strip()
 
-    messages = render(Outbound(story).as_dict(), texts)
+    messages = render(payload_of(Outbound(story)), texts)
 
     assert len(messages) == 3
     assert all(len(m.text) <= TEXT_MAX for m in messages)
@@ -136,8 +138,7 @@ def test_a_long_question_keeps_its_buttons_on_a_short_last_part(texts: Texts) ->
 
 
 def test_list_button_follows_the_language(texts: Texts) -> None:
-    payload = _payload(5)
-    payload["language"] = "uk"
+    payload = replace(_payload(5), language="uk")
 
     [message] = render(payload, texts)
 

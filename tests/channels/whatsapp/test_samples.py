@@ -90,7 +90,7 @@ async def test_every_status_sample_updates_the_outbox_row(
 
 def _a_sent_row(service: ConversationService, db: Database, wamid: str) -> int:
     """An outbox row sent earlier as the message `wamid`."""
-    from bot.service import InboundMessage
+    from bot.channels.messages import InboundMessage
     from flows.events import OpenedIn
 
     queued = service.handle(InboundMessage("whatsapp", "972987654321", "972987654321",

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.channels.messages import QueuedMessage, payload_from_dict
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.updates import (
     IgnoredUpdate,
@@ -16,7 +17,7 @@ from bot.channels.whatsapp.updates import (
     StatusUpdate,
     WebhookBody,
 )
-from bot.service import ConversationService, QueuedMessage
+from bot.service import ConversationService
 from storage.db import Database
 from storage.models import ConversationState
 from tests.channels.whatsapp.conftest import RESIDENT, approve_templates, post_signed
@@ -104,8 +105,8 @@ async def test_a_waiting_checkin_is_invited_with_the_checkin_template(
         state = session.scalars(select(ConversationState)).one()
         state.data = {**state.data, "step": "checkin"}
     clock.advance(days=14)
-    question = {"kind": "message", "text": "Hoe gaat het nu?", "choices": [
-        {"id": "better", "label": "🙂 Beter"}], "token": "9", "language": "pl"}
+    question = payload_from_dict({"kind": "message", "text": "Hoe gaat het nu?", "choices": [
+        {"id": "better", "label": "🙂 Beter"}], "token": "9", "language": "pl"})
 
     result = await channel.sender.send(QueuedMessage(1, pid, "whatsapp", RESIDENT, question))
 

@@ -7,8 +7,9 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bot.channels.messages import InboundMessage
 from bot.channels.whatsapp.channel import WhatsAppChannel
-from bot.service import ConversationService, InboundMessage
+from bot.service import ConversationService
 from flows.events import TextIn
 from storage import repositories as repo
 from storage.db import Database
@@ -166,7 +167,7 @@ async def test_a_retryable_failure_status_puts_the_row_back_in_the_queue(
     await post_signed(client, build.status(last.wamid, "failed", RESIDENT, error=error))
 
     assert _rows(db)[-1].status == "pending"
-    assert [q.payload["question"] for q in service.unsent("whatsapp")] == ["_consent"]
+    assert [q.payload.to_dict()["question"] for q in service.unsent("whatsapp")] == ["_consent"]
 
 
 async def test_when_meta_stays_unavailable_the_replies_wait_in_order_for_the_next_start(

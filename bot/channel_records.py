@@ -1,0 +1,113 @@
+"""What channels read and record through the service, so that they never touch storage:
+sent questions to edit, final send results, delivery statuses, unreachable addresses, and
+when a resident last wrote."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from bot.channels.messages import Question, SentQuestion
+from storage import checkins, turns
+from storage import repositories as repo
+from storage import whatsapp_status as ws
+from storage.contacts import sent_question
+from storage.crypto import AddressCipher
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+FinalStatus = Literal["failed", "unreachable"]
+StatusReport = Literal["sent", "delivered", "read", "played", "unreachable", "retry", "window",
+                       "failed"]
+"""What a platform reported about a sent message, read by the channel: a delivery step, or
+why it failed (unreachable address, try again, the platform's window closed, else failed)."""
+
+FAILURES: dict[str, ws.FailureOutcome] = {
+    "unreachable": "unreachable", "retry": "pending", "window": "failed", "failed": "failed",
+}
+DELIVERIES: dict[str, ws.Delivery] = {
+    "sent": "sent", "delivered": "delivered", "read": "read", "played": "played",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Whom a refused message was for, to reach them another way (a template)."""
+
+    participant_id: str
+    address: str
+    language: str | None
+
+
+class ChannelRecords:
+    """Each method is one short transaction of its own; the service owns this object."""
+
+    def __init__(
+        self, db: Database, cipher: AddressCipher, clock: Callable[[], datetime]
+    ) -> None:
+        self._db = db
+        self._cipher = cipher
+        self._clock = clock
+
+    def sent_question(self, participant_id: str, channel: str, token: str) -> SentQuestion | None:
+        """The last sent message that asked the question with `token` (to edit it)."""
+        with self._db.transaction() as session:
+            found = sent_question(session, participant_id, channel, token)
+        if found is None:
+            return None
+        return SentQuestion(found.platform_message_id, Question.from_dict(found.payload))
+
+    def record_final(self, results: Sequence[tuple[int, FinalStatus]]) -> None:
+        """Record outbox rows that will not be sent; "unreachable" also stops check-ins and
+        forgets the address."""
+        if not results:
+            return
+        now = self._clock()
+        with self._db.transaction() as session:
+            for outbox_id, status in results:
+                repo.mark_outbox(session, outbox_id, status, now)
+
+    def forget_address(self, participant_id: str, channel: str) -> None:
+        """The resident blocked the bot: no check-in is tried there, the address goes."""
+        with self._db.transaction() as session:
+            checkins.mark_unreachable(session, participant_id, channel)
+
+    def last_inbound_at(self, participant_id: str) -> datetime | None:
+        """When the resident last wrote (any process may have handled it)."""
+        with self._db.transaction() as session:
+            return ws.last_inbound_at(session, participant_id)
+
+    def pending_step(self, participant_id: str) -> str | None:
+        """The step the resident's conversation waits at (`checkin`, `question`, ...)."""
+        with self._db.transaction() as session:
+            return ws.pending_step(session, participant_id)
+
+    def record_status(
+        self, channel: str, update_key: str, platform_message_id: str, report: StatusReport
+    ) -> Recipient | None:
+        """Record a platform's status of a sent message once (duplicates change nothing);
+        returns the recipient when the platform's window had closed, to be asked back."""
+        with self._db.transaction() as session:
+            if not turns.claim_update(session, channel, update_key, self._clock()):
+                return None
+            row = ws.find_sent_row(session, channel, platform_message_id)
+            if row is None:
+                # Not ours any more (ephemeral rows go once sent) or sent by another tool.
+                return None
+            delivery = DELIVERIES.get(report)
+            if delivery is not None:
+                ws.record_delivery(session, row, delivery)
+                return None
+            ws.record_failure(session, row, FAILURES[report])
+            if report == "unreachable":
+                # The project's rule for an unreachable address: no more check-ins, no address.
+                checkins.mark_unreachable(session, row.participant_id, channel)
+            sent = ws.sent_row(row) if report == "window" else None
+        if sent is None:
+            return None
+        return Recipient(sent.participant_id, self._cipher.decrypt(sent.address), sent.language)
+

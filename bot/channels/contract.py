@@ -1,0 +1,67 @@
+"""What a channel declares to the registry: the settings it needs and how it installs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from bot.outbox import ChannelSender
+    from bot.runtime import Runtime
+
+
+class ChannelNotConfigured(Exception):
+    """A setting a channel needs is missing."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstallOptions:
+    """How the service runs its channels."""
+
+    # Fetch updates by long polling instead of receiving webhooks, where a channel can.
+    polling: bool = False
+
+
+Installer = Callable[["FastAPI", "Runtime", InstallOptions], "ChannelSender"]
+"""Adds the channel's routes and start/stop to the app; returns how it sends."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    """One channel: its name, the setting that turns it on, what else it needs, its install."""
+
+    name: str
+    switch: str
+    install: Installer
+    needs: tuple[str, ...] = ()
+    # Settings needed only to receive by webhook (not when polling).
+    webhook_needs: tuple[str, ...] = ()
+    polls: bool = False
+
+    def configured(self, settings: Settings) -> bool:
+        """Whether the settings turn this channel on."""
+        return bool(setting_text(settings, self.switch))
+
+    def missing(self, settings: Settings, options: InstallOptions) -> list[str]:
+        """The environment variables of needed settings that are empty."""
+        webhook = () if options.polling and self.polls else self.webhook_needs
+        return [env_name(name) for name in (self.switch, *self.needs, *webhook)
+                if not setting_text(settings, name)]
+
+
+def setting_text(settings: Settings, name: str) -> str:
+    """A setting as plain text (secrets revealed, unset as empty)."""
+    value = getattr(settings, name)
+    if hasattr(value, "get_secret_value"):
+        value = value.get_secret_value()
+    return "" if value is None else str(value)
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a setting."""
+    return f"VERTELPUNT_{name.upper()}"

@@ -1,0 +1,52 @@
+"""Every channel the web service can run. Adding one: a new folder under bot/channels whose
+package declares a `SPEC` (see contract.py), and its entry here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+
+from bot.channels import telegram, whatsapp
+from bot.channels.contract import ChannelNotConfigured, ChannelSpec, InstallOptions, env_name
+from bot.outbox import ChannelSender
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHANNELS: tuple[ChannelSpec, ...] = (telegram.SPEC, whatsapp.SPEC)
+
+
+def configured_channels(
+    settings: Settings, channels: Sequence[ChannelSpec] = CHANNELS
+) -> list[ChannelSpec]:
+    """The channels the settings turn on."""
+    return [spec for spec in channels if spec.configured(settings)]
+
+
+def install_channels(
+    app: FastAPI,
+    runtime: Runtime,
+    options: InstallOptions,
+    channels: Sequence[ChannelSpec] = CHANNELS,
+) -> dict[str, ChannelSender]:
+    """Install every configured channel into the app; returns their senders by channel.
+    Refuses (ChannelNotConfigured) half a configuration, or polling without a channel to poll."""
+    settings = runtime.settings
+    senders: dict[str, ChannelSender] = {}
+    for spec in channels:
+        if not spec.configured(settings):
+            if options.polling and spec.polls:
+                raise ChannelNotConfigured(
+                    f"--{spec.name}-polling needs {env_name(spec.switch)}")
+            log.info("%s: %s not set, channel not installed", spec.name, env_name(spec.switch))
+            continue
+        missing = spec.missing(settings, options)
+        if missing:
+            also = f" (or use --{spec.name}-polling)" if spec.polls and not options.polling else ""
+            verb = "is" if len(missing) == 1 else "are"
+            raise ChannelNotConfigured(f"{', '.join(missing)} {verb} not set{also}")
+        senders[spec.name] = spec.install(app, runtime, options)
+    return senders
