@@ -1,0 +1,81 @@
+"""The channel registry: a channel is a spec; the app installs every configured one."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+
+from bot.channels.contract import ChannelNotConfigured, ChannelSpec, InstallOptions
+from bot.channels.messages import QueuedMessage
+from bot.channels.registry import CHANNELS, configured_channels, install_channels
+from bot.outbox import SendResult
+from bot.runtime import Runtime
+from bot.server import ServeRefused, build_app, create_app
+from bot.service import ConversationService
+from bot.settings import Settings
+from storage.db import Database
+from tests.conftest import TEST_SECRET
+
+
+class Pigeon:
+    """The sender of a made-up channel."""
+
+    async def send(self, item: QueuedMessage) -> SendResult:
+        return SendResult("sent", str(item.outbox_id))
+
+
+def install_pigeon(app: FastAPI, runtime: Runtime, options: InstallOptions) -> Pigeon:
+    @app.post("/webhooks/pigeon")
+    def pigeon_webhook() -> dict[str, str]:
+        return {}
+
+    return Pigeon()
+
+
+# A new channel is its spec; `switch` and `needs` name fields of the settings.
+PIGEON = ChannelSpec(name="pigeon", switch="telegram_bot_username", install=install_pigeon,
+                     needs=("whatsapp_number",))
+
+
+def _runtime(settings: Settings, db: Database, service: ConversationService) -> Runtime:
+    return Runtime(settings, db, service.form, service.texts, service.cipher, service)
+
+
+def test_only_channels_whose_switch_is_set_are_configured() -> None:
+    assert configured_channels(Settings(secret_key=TEST_SECRET)) == []
+    on = Settings(secret_key=TEST_SECRET, telegram_token="1:abc")
+    assert [spec.name for spec in configured_channels(on)] == ["telegram"]
+    assert {spec.name for spec in CHANNELS} == {"telegram", "whatsapp"}
+
+
+def test_a_new_channel_installs_its_route_and_sender(
+    db: Database, service: ConversationService
+) -> None:
+    settings = Settings(secret_key=TEST_SECRET, telegram_bot_username="duif",
+                        whatsapp_number="+31 20 123 4567")
+    app = create_app(_runtime(settings, db, service))
+
+    senders = install_channels(app, _runtime(settings, db, service), InstallOptions(),
+                               channels=[PIGEON])
+
+    assert isinstance(senders["pigeon"], Pigeon)
+    assert "/webhooks/pigeon" in {getattr(r, "path", "") for r in app.routes}
+
+
+def test_half_a_configuration_is_refused_with_the_missing_settings(
+    db: Database, service: ConversationService
+) -> None:
+    settings = Settings(secret_key=TEST_SECRET, telegram_bot_username="duif")
+    runtime = _runtime(settings, db, service)
+
+    with pytest.raises(ChannelNotConfigured, match="VERTELPUNT_WHATSAPP_NUMBER is not set"):
+        install_channels(create_app(runtime), runtime, InstallOptions(), channels=[PIGEON])
+
+
+def test_whatsapp_without_its_token_and_secret_does_not_start(
+    db: Database, service: ConversationService
+) -> None:
+    settings = Settings(secret_key=TEST_SECRET, whatsapp_phone_id="123")
+
+    with pytest.raises(ServeRefused, match=r"VERTELPUNT_WHATSAPP_TOKEN, .*APP_SECRET"):
+        build_app(_runtime(settings, db, service), scheduler=False)
