@@ -108,8 +108,7 @@ class JsonLinesRenderer(TerminalRenderer):
 
     def question(self, payload: Question) -> list[str]:
         """The choices as objects with their ids, so a program can answer with one."""
-        return [_json_message(with_descriptions(payload), payload.choices, payload.multi,
-                              payload.question)]
+        return [_json_message(payload.text, payload.choices, payload.multi, payload.question)]
 
     def file(self, payload: File) -> list[str]:
         """The file written to the files folder, its path in `file`."""
