@@ -74,10 +74,12 @@ def health_answer(runtime: Runtime, health: Health) -> JSONResponse:
 
 
 def build_app(
-    runtime: Runtime, telegram_polling: bool = False, scheduler: bool = True
+    runtime: Runtime, telegram_polling: bool = False, scheduler: bool = True,
+    receive: bool = True,
 ) -> FastAPI:
     """The app with every configured channel installed (their senders on
-    `app.state.senders`), the scheduler, and the other web parts."""
+    `app.state.senders`), the scheduler, and the other web parts; `receive=False` starts
+    the channels only to send."""
     # Imported here: channels and the scheduler import this module for `add_lifecycle`.
     from bot.channels.contract import ChannelNotConfigured, InstallOptions
     from bot.channels.registry import install_channels
@@ -85,7 +87,7 @@ def build_app(
 
     app = create_app(runtime)
     try:
-        senders = install_channels(app, runtime, InstallOptions(polling=telegram_polling))
+        senders = install_channels(app, runtime, InstallOptions(telegram_polling, receive))
     except ChannelNotConfigured as error:
         raise ServeRefused(str(error)) from error
     app.state.senders = senders

@@ -25,6 +25,9 @@ class InstallOptions:
 
     # Fetch updates by long polling instead of receiving webhooks, where a channel can.
     polling: bool = False
+    # False: started only to send (a command sending check-ins): no webhook route, no polling,
+    # so no setting that only receiving needs.
+    receive: bool = True
 
 
 Installer = Callable[["FastAPI", "Runtime", InstallOptions], "ChannelSender"]
@@ -49,7 +52,8 @@ class ChannelSpec:
 
     def missing(self, settings: Settings, options: InstallOptions) -> list[str]:
         """The environment variables of needed settings that are empty."""
-        webhook = () if options.polling and self.polls else self.webhook_needs
+        receives_by_webhook = options.receive and not (options.polling and self.polls)
+        webhook = self.webhook_needs if receives_by_webhook else ()
         return [env_name(name) for name in (self.switch, *self.needs, *webhook)
                 if not setting_text(settings, name)]
 

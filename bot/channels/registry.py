@@ -38,14 +38,15 @@ def install_channels(
     senders: dict[str, ChannelSender] = {}
     for spec in channels:
         if not spec.configured(settings):
-            if options.polling and spec.polls:
+            if options.receive and options.polling and spec.polls:
                 raise ChannelNotConfigured(
                     f"--{spec.name}-polling needs {env_name(spec.switch)}")
             log.info("%s: %s not set, channel not installed", spec.name, env_name(spec.switch))
             continue
         missing = spec.missing(settings, options)
         if missing:
-            also = f" (or use --{spec.name}-polling)" if spec.polls and not options.polling else ""
+            polling_helps = spec.polls and options.receive and not options.polling
+            also = f" (or use --{spec.name}-polling)" if polling_helps else ""
             verb = "is" if len(missing) == 1 else "are"
             raise ChannelNotConfigured(f"{', '.join(missing)} {verb} not set{also}")
         senders[spec.name] = spec.install(app, runtime, options)

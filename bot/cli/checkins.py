@@ -7,16 +7,14 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from fastapi import FastAPI
 from rich.console import Console
 from rich.table import Table
 
 from bot.checkins import CheckInDispatcher, TickReport
 from bot.cli.common import EXIT_CONFIG, fail, load_settings, runtime_or_exit
-from bot.outbox import ChannelSender
 from bot.runtime import Runtime
 from bot.scheduler import checkin_policy
-from bot.server import add_lifecycle, create_app
+from bot.server import ServeRefused, build_app
 from storage import checkins
 
 app = typer.Typer(help="Follow-up check-ins.", no_args_is_help=True)
@@ -60,7 +58,12 @@ def send_due(
 
 
 async def _send(runtime: Runtime, dry_run: bool) -> TickReport:
-    app = _sending_app(runtime)
+    try:
+        # Channels started only to send: Telegram without a webhook route (so without its
+        # secret, as on a polling set-up) and without polling (updates stay the service's).
+        app = build_app(runtime, scheduler=False, receive=False)
+    except ServeRefused as error:
+        fail(str(error), EXIT_CONFIG)
     dispatcher = CheckInDispatcher(runtime.service, app.state.senders,
                                    checkin_policy(runtime.settings))
     if dry_run:
@@ -70,27 +73,3 @@ async def _send(runtime: Runtime, dry_run: bool) -> TickReport:
     async with app.router.lifespan_context(app):
         return await dispatcher.drain()
 
-
-def _sending_app(runtime: Runtime) -> FastAPI:
-    """The configured channels, started only to send: Telegram without a webhook route (so
-    without its secret, as on a polling set-up) and without polling (updates stay the
-    service's to fetch)."""
-    from bot.channels.telegram import TelegramChannel
-    from bot.channels.telegram.client import build_bot
-
-    app = create_app(runtime)
-    senders: dict[str, ChannelSender] = {}
-    if runtime.settings.telegram_token is not None:
-        telegram = TelegramChannel(runtime, build_bot(runtime.settings))
-        add_lifecycle(app, telegram.start, telegram.stop)
-        senders["telegram"] = telegram.sender
-    if runtime.settings.whatsapp_phone_id:
-        from bot.channels.whatsapp import WhatsAppNotConfigured, install_whatsapp
-
-        try:
-            install_whatsapp(app, runtime)
-        except WhatsAppNotConfigured as error:
-            fail(str(error), EXIT_CONFIG)
-        senders["whatsapp"] = app.state.whatsapp.sender
-    app.state.senders = senders
-    return app

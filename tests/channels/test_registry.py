@@ -79,3 +79,18 @@ def test_whatsapp_without_its_token_and_secret_does_not_start(
 
     with pytest.raises(ServeRefused, match=r"VERTELPUNT_WHATSAPP_TOKEN, .*APP_SECRET"):
         build_app(_runtime(settings, db, service), scheduler=False)
+
+
+def test_channels_started_only_to_send_need_no_webhook_settings(
+    db: Database, service: ConversationService
+) -> None:
+    settings = Settings(secret_key=TEST_SECRET, telegram_token="1:abc",
+                        telegram_api_url="http://127.0.0.1:9/bot")
+    runtime = _runtime(settings, db, service)
+    with pytest.raises(ServeRefused, match="WEBHOOK_SECRET"):
+        build_app(runtime, scheduler=False)
+
+    app = build_app(runtime, scheduler=False, receive=False)
+
+    assert list(app.state.senders) == ["telegram"]
+    assert "/webhooks/telegram" not in {getattr(r, "path", "") for r in app.routes}

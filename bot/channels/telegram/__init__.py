@@ -9,15 +9,21 @@ from fastapi import FastAPI
 
 from bot.channels.contract import ChannelSpec, InstallOptions
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.client import TelegramNotConfigured, TelegramOptions
+from bot.channels.telegram.client import TelegramNotConfigured, TelegramOptions, build_bot
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import CHANNEL
 from bot.channels.telegram.webhook import install_telegram
 from bot.runtime import Runtime
+from bot.server import add_lifecycle
 
 
 def install(app: FastAPI, runtime: Runtime, options: InstallOptions) -> TelegramSender:
-    """The webhook route (or long polling) and the channel's start and stop."""
+    """The webhook route (or long polling) and the channel's start and stop; only the start
+    and stop when it only sends."""
+    if not options.receive:
+        channel = TelegramChannel(runtime, build_bot(runtime.settings))
+        add_lifecycle(app, channel.start, channel.stop)
+        return channel.sender
     return install_telegram(app, runtime, polling=options.polling).sender
 
 
