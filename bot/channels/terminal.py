@@ -8,7 +8,7 @@ import logging
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.channels.messages import File, InboundMessage, Question, QueuedMessage
 from bot.channels.render import Renderer, with_descriptions
