@@ -58,7 +58,8 @@ def test_replies_a_crash_left_unshown_are_shown_on_the_next_start(
 ) -> None:
     # The process queued the hello, then died before it showed it.
     queued = service.handle(InboundMessage(CHANNEL, "eva", "eva", OpenedIn())) or []
-    hello = [str(q.payload["text"]) for q in queued if q.payload.get("kind") == "message"]
+    hello = [str(q.payload.to_dict()["text"]) for q in queued
+             if q.payload.to_dict().get("kind") == "message"]
 
     out = io.StringIO()
     TerminalChat(service, "eva", out, jsonl=True).open()

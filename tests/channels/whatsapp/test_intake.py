@@ -27,7 +27,7 @@ async def test_a_held_message_gets_no_turn_and_a_changed_one_is_answered(
         assert session.scalars(select(Participant)).first() is None
 
     async def as_start(message: InboundMessage) -> InboundMessage:
-        assert message.event == TextIn("Hallo")
+        assert isinstance(message.event, TextIn) and message.event.text == "Hallo"
         return replace(message, event=TextIn("/start"))
 
     service.intake = Intake([as_start])
