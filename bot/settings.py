@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     retention_sent_messages_days: int = Field(default=7, ge=0)
     retention_update_ids_days: int = Field(default=30, ge=1)
 
+    # The address admins open the dashboard at (https://host, no path), for login links.
+    public_url: str | None = None
+
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
 

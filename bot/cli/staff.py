@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.cli.common import EXIT_CONFIG, fail, load_settings
 from bot.settings import Settings
 from bot.staff.access import clean_team, issue_code, revoke_roles
+from bot.web.dashboard.login_links import LINK_MINUTES, NotAnAdmin, issue_login_link
 from storage import roles as repo
 from storage.campaigns import get_campaign
 from storage.db import Database
@@ -141,6 +142,25 @@ def admins_revoke(
 ) -> None:
     """Take the admin role away."""
     _revoke(ADMIN, None, participant)
+
+
+@admins_app.command("dashboard-link")
+def admins_dashboard_link(
+    participant: Annotated[str, typer.Option(help="The admin's pseudonym.")],
+    language: Annotated[str, typer.Option(help="The dashboard's language: nl or en.")] = "nl",
+) -> None:
+    """Print a single-use link that opens the dashboard for this admin (10 minutes)."""
+    with staff_session() as (settings, session):
+        if not settings.public_url:
+            fail("set VERTELPUNT_PUBLIC_URL to the address the dashboard is served at", 2)
+        try:
+            link = issue_login_link(session, participant, language, settings.public_url,
+                                    OPERATOR, "cli", datetime.now(UTC))
+        except NotAnAdmin:
+            fail("no active admin with that pseudonym (see `vertelpunt admins list`)", 1)
+    typer.echo(link)
+    err.print(f"Give the link to the admin in a safe way. It works once, for {LINK_MINUTES} "
+              "minutes.", markup=False)
 
 
 def audit_command(

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from bot.channels.messages import Payload
-from bot.staff import access, invites, reports
+from bot.staff import access, dashboard, invites, reports
 from bot.staff.turn import CHOICE_PREFIX, StaffOptions, StaffState, StaffTurn
 from flows.engine import command_name
 from flows.events import ChoiceIn, CommandIn, Inbound
@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str | None, Handler]] = {
     "intrekken": (ADMIN, access.revoke),
     "export": (ADMIN, reports.export),
     "stats": (ADMIN, reports.stats),
+    "dashboard": (ADMIN, dashboard.send_link),
     "uitnodiging": (WORKER, invites.ask_theme),
     "mijnuitnodigingen": (WORKER, invites.my_invites),
 }

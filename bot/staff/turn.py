@@ -30,6 +30,7 @@ class StaffOptions:
     invite_days: int = 30
     code_days: int = 7
     timezone: str = "Europe/Amsterdam"
+    public_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StaffOptions:
@@ -40,6 +41,7 @@ class StaffOptions:
             invite_days=settings.invite_days,
             code_days=settings.access_code_days,
             timezone=settings.timezone,
+            public_url=settings.public_url or None,
         )
 
     @property
