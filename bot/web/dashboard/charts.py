@@ -23,9 +23,14 @@ def shown(count: int) -> str:
     return f"< {SMALL}" if 0 < count < SMALL else str(count)
 
 
-def drawn(count: int) -> int | None:
-    """A count as a chart draws it: nothing for a small cohort."""
-    return None if 0 < count < SMALL else count
+def drawn(count: int) -> int:
+    """A count as a chart draws it: no height for a small cohort (its label says "< 5")."""
+    return 0 if 0 < count < SMALL else count
+
+
+def _placed(counts: Sequence[int]) -> list[str]:
+    # A small cohort's bar has no height: its "< 5" stands beside it.
+    return ["outside" if 0 < c < SMALL else "auto" for c in counts]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +74,8 @@ def bars(
     values = [drawn(c) for c in counts]
     texts = [shown(c) for c in counts]
     trace: dict[str, Any] = {
-        "type": "bar", "text": texts, "textposition": "auto", "customdata": links,
+        "type": "bar", "text": texts, "textposition": _placed(counts), "customdata": links,
+        "cliponaxis": False,
         "marker": {"color": COLOURS[colour % len(COLOURS)]}, "hoverinfo": "text",
         "hovertext": [f"{label}: {text}" for label, text in zip(labels, texts, strict=True)],
     }
@@ -79,7 +85,7 @@ def bars(
                          yaxis={"automargin": True, "autorange": "reversed"})
     else:
         trace.update(x=list(labels), y=values)
-        layout = _layout(xaxis={"automargin": True})
+        layout = _layout(xaxis={"automargin": True, "type": "category"})
     cells = [Cell(label, text, link) for label, text, link in zip(labels, texts, links,
                                                                    strict=True)]
     return Chart(chart_id, title, {"data": [trace], "layout": layout}, cells)
@@ -95,7 +101,8 @@ def stacked(
          "marker": {"color": COLOURS[i % len(COLOURS)]}}
         for i, (name, counts) in enumerate(series)
     ]
-    layout = _layout(barmode="stack", showlegend=True, legend={"orientation": "h", "y": -0.2})
+    layout = _layout(barmode="stack", showlegend=True, legend={"orientation": "h", "y": -0.25},
+                     xaxis={"type": "category", "automargin": True})
     cells = [Cell(f"{week} · {name}", shown(counts[i]))
              for i, week in enumerate(x) for name, counts in series]
     return Chart(chart_id, title, {"data": data, "layout": layout}, cells)
@@ -112,7 +119,8 @@ def triad(
     trace = {
         "type": "scatterternary", "mode": "markers+text",
         "a": [s[0] for s in shares], "b": [s[1] for s in shares], "c": [s[2] for s in shares],
-        "text": texts, "textposition": "middle center", "customdata": list(links),
+        "text": [text if c else "" for text, c in zip(texts, counts, strict=True)],
+        "textposition": "middle center", "customdata": list(links),
         "hoverinfo": "text",
         "hovertext": [f"{label}: {text}" for label, text in zip(labels, texts, strict=True)],
         "marker": {"size": [_size(c, biggest) for c in counts], "sizemode": "diameter",

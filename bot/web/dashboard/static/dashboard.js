@@ -6,8 +6,7 @@
 (function () {
   function draw(element) {
     var figure = JSON.parse(element.getAttribute("data-figure"));
-    var config = { displaylogo: false, responsive: true,
-                   modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"] };
+    var config = { displaylogo: false, displayModeBar: false, responsive: true };
     window.Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.setAttribute("data-drawn", "true");
     });
