@@ -61,7 +61,8 @@ class DashboardFilter:
 
 def about_option(question_id: str) -> ColumnElement[str]:
     """The option a teller chose for an about-you question, as text (NULL when none)."""
-    return Participant.about[(question_id, "value", "option")].as_string()
+    option: ColumnElement[str] = Participant.about[(question_id, "value", "option")].as_string()
+    return option
 
 
 def _dimension(name: str, values: tuple[str, ...]) -> ColumnElement[bool]:
@@ -150,7 +151,8 @@ class Overview:
 
 def _counts_by(session: Session, where: DashboardFilter, column: Any) -> Counter[Any]:
     query = filtered_stories(where, column, func.count()).group_by(column)
-    return Counter({key: int(number) for key, number in session.execute(query)})
+    rows: list[Any] = list(session.execute(query))
+    return Counter({key: int(number) for key, number in rows})
 
 
 def overview(session: Session, where: DashboardFilter, zone: tzinfo) -> Overview:
@@ -203,7 +205,8 @@ def answer_counts(
     found: list[dict[str, QuestionCounts]] = [
         {q: QuestionCounts() for q in question_ids} for _ in groups
     ]
-    for grp, question_id, status, value, number in session.execute(query):
+    rows: list[Any] = list(session.execute(query))
+    for grp, question_id, status, value, number in rows:
         if grp < 0:
             continue
         _add_answer(found[grp][question_id], status, value, int(number))
@@ -248,6 +251,7 @@ def checkin_trend(session: Session, where: DashboardFilter, zone: tzinfo) -> Che
         .group_by(stories.c.campaign, bucket, CheckIn.answer)
     )
     found = CheckInTrend()
-    for campaign, key, answer, number in session.execute(query):
+    rows: list[Any] = list(session.execute(query))
+    for campaign, key, answer, number in rows:
         found.add(campaign, week_of(local_day(key, zone)), answer, int(number))
     return found

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, exists, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Exists, delete, exists, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.models import DashboardLink, DashboardSession, Role
 from storage.roles import ADMIN
@@ -35,7 +35,7 @@ def add_link(session: Session, token_hash: str, participant_id: str, language: s
     session.flush()
 
 
-def _is_admin(participant_id: object) -> object:
+def _is_admin(participant_id: ColumnElement[str] | InstrumentedAttribute[str]) -> Exists:
     return exists().where(Role.participant_id == participant_id, Role.role == ADMIN,
                           Role.revoked_at.is_(None))
 
@@ -94,7 +94,7 @@ def end_sessions_of_former_admins(session: Session, now: datetime) -> int:
         update(DashboardSession)
         .where(DashboardSession.ended_at.is_(None),
                or_(DashboardSession.expires_at <= now,
-                   ~_is_admin(DashboardSession.participant_id)))  # type: ignore[operator]
+                   ~_is_admin(DashboardSession.participant_id)))
         .values(ended_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -92,7 +92,8 @@ def test_an_admin_goes_from_chat_to_patterns_stories_a_download_and_out(
     browser.find_element(By.ID, "nav-signifiers").click()
     _open_filter(browser)
     Select(browser.find_element(By.ID, "f-channel")).select_by_value("")
-    young, old = Select(browser.find_element(By.ID, "f-a")), Select(browser.find_element(By.ID, "f-b"))
+    young = Select(browser.find_element(By.ID, "f-a"))
+    old = Select(browser.find_element(By.ID, "f-b"))
     for value in ("age_group:under_16", "age_group:a16_25"):
         young.select_by_value(value)
     for value in ("age_group:a65_80", "age_group:a80_plus"):

@@ -144,4 +144,5 @@ def _size(count: int, biggest: int) -> float:
         return 0
     if count < SMALL:
         return 14
-    return 14 + 46 * (count / biggest) ** 0.5
+    share: float = (count / biggest) ** 0.5
+    return 14 + 46 * share

@@ -43,7 +43,8 @@ def page_query(
     """The page's filter and what the filter form offers."""
     form, language = runtime.form, t.language
     dims = dimensions(form, language, (t("home_visit"), t("answer_yes"), t("answer_no")))
-    campaigns, themes = [], {}
+    campaigns: list[tuple[str, str]] = []
+    themes: dict[str, str] = {}
     for campaign in list_campaigns(session):
         campaigns.append((campaign.id, campaign.name))
         for theme in campaign.themes or []:
@@ -109,9 +110,10 @@ def funnel_page(
     counts = [steps.started, steps.consented, steps.told, steps.confirmed, steps.follow_up,
               steps.checkin_answered]
     chart = bars("funnel", t("funnel_title"), [t(f"step_{n}") for n in names], counts)
-    rows, before = [], None
+    rows: list[dict[str, str]] = []
+    before: int | None = None
     for question, reach in zip(questions, found.questions, strict=True):
-        lost = before - reach.reached if before is not None else None
+        lost: int | None = before - reach.reached if before is not None else None
         rows.append({
             "question": runtime.texts.local(question.text, t.language),
             "reached": shown(reach.reached), "answered": shown(reach.answered),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -33,9 +34,10 @@ Builder = Callable[[Session, Runtime, Messages, Any, Choices], dict[str, Any]]
 
 def plotly_script() -> Path:
     """plotly.min.js as the plotly Python package ships it."""
-    import plotly
-
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the plotly package is not installed (pip install -e .)")
+    return Path(spec.origin).resolve().parent / "package_data" / "plotly.min.js"
 
 
 async def _form(request: Request) -> dict[str, str]:
