@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test install lint typecheck clean serve
+.PHONY: chat test install lint typecheck clean serve browser
 
 # pip's own output goes to INSTALL_LOG, shown only when something fails.
 INSTALL_LOG := $(VENV)/install.log
@@ -40,7 +40,14 @@ serve: $(STAMP) var
 	$(BIN)/vertelpunt db upgrade
 	$(BIN)/vertelpunt serve
 
-test: $(STAMP) nlu
+# The dashboard's browser tests drive Debian's chromium through chromium-driver.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get install -y chromium chromium-driver || { apt-get update && apt-get install -y chromium chromium-driver; }; \
+	else echo "The browser tests need chromium and chromedriver: run 'sudo apt-get install chromium chromium-driver' (Debian/Ubuntu) or put both on PATH."; fi
+
+test: $(STAMP) nlu browser
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

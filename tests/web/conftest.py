@@ -97,6 +97,8 @@ def live(
 @pytest.fixture
 def browser(live: LiveDashboard) -> Iterator[webdriver.Chrome]:
     """A headless Chromium that downloads into the test's folder."""
+    if not (Path(BROWSER).exists() and Path(DRIVER).exists()):
+        pytest.fail("the browser tests need chromium and chromedriver: run `make browser`")
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
