@@ -18,12 +18,10 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    case,
     cast,
     false,
     func,
     literal,
-    or_,
     select,
     true,
 )
@@ -65,51 +63,66 @@ def about_option(question_id: str) -> ColumnElement[str]:
     return option
 
 
-def _dimension(name: str, values: tuple[str, ...]) -> ColumnElement[bool]:
-    if name == HOME_VISIT:
-        wanted = {value == "yes" for value in values}
-        return Story.after_home_visit.in_(sorted(wanted)) if wanted else false()
-    return about_option(name).in_(values)
+class Selection:
+    """The stories of a filter, and conditions for groups of them.
+
+    About-you answers are read once per teller, into a materialised table of tellers with
+    one column per dimension used, rather than from the JSON again in every condition.
+    """
+
+    def __init__(self, where: DashboardFilter, groups: tuple[Group, ...] = ()) -> None:
+        self.where = where
+        used = sorted({name for group in (where.group, *groups) for name, _ in group.parts
+                       if name != HOME_VISIT})
+        self.tellers: Any = None
+        if used:
+            self.tellers = select(
+                Participant.id.label("teller_id"),
+                *(about_option(name).label(f"about_{name}") for name in used),
+            ).cte("tellers").prefix_with("MATERIALIZED")
+
+    def _dimension(self, name: str, values: tuple[str, ...]) -> ColumnElement[bool]:
+        if name == HOME_VISIT:
+            wanted = {value == "yes" for value in values}
+            return Story.after_home_visit.in_(sorted(wanted)) if wanted else false()
+        column: ColumnElement[str] = self.tellers.c[f"about_{name}"]
+        return column.in_(values)
+
+    def condition(self, group: Group) -> ColumnElement[bool]:
+        """The condition for one group (true for the empty group)."""
+        if not group:
+            return true()
+        return and_(*(self._dimension(name, values) for name, values in group.parts))
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """WHERE conditions on stories (joined with their tellers) for the filter."""
+        where = self.where
+        found: list[ColumnElement[bool]] = [Story.confirmed_at.is_not(None)]
+        if where.campaign_id is not None:
+            found.append(Story.campaign_id == where.campaign_id)
+        if where.since is not None:
+            found.append(Story.confirmed_at >= where.since)
+        if where.until is not None:
+            found.append(Story.confirmed_at < where.until)
+        if where.language is not None:
+            found.append(Story.language == where.language)
+        if where.channel is not None:
+            found.append(Story.channel == where.channel)
+        if where.group:
+            found.append(self.condition(where.group))
+        return found
+
+    def stories(self, *columns: Any) -> Select[Any]:
+        """SELECT columns FROM stories (with their tellers when needed) WHERE filter."""
+        query = select(*columns).select_from(Story)
+        if self.tellers is not None:
+            query = query.join(self.tellers, self.tellers.c.teller_id == Story.participant_id)
+        return query.where(*self.conditions())
 
 
-def group_condition(group: Group) -> ColumnElement[bool]:
-    """The condition for one group (true for the empty group)."""
-    if not group:
-        return true()
-    return and_(*(_dimension(name, values) for name, values in group.parts))
-
-
-def story_conditions(where: DashboardFilter) -> list[ColumnElement[bool]]:
-    """WHERE conditions on stories (joined with their tellers) for a filter."""
-    found: list[ColumnElement[bool]] = [Story.confirmed_at.is_not(None)]
-    if where.campaign_id is not None:
-        found.append(Story.campaign_id == where.campaign_id)
-    if where.since is not None:
-        found.append(Story.confirmed_at >= where.since)
-    if where.until is not None:
-        found.append(Story.confirmed_at < where.until)
-    if where.language is not None:
-        found.append(Story.language == where.language)
-    if where.channel is not None:
-        found.append(Story.channel == where.channel)
-    if where.group:
-        found.append(group_condition(where.group))
-    return found
-
-
-def _about_you(groups: tuple[Group, ...]) -> bool:
-    return any(name != HOME_VISIT for group in groups for name, _ in group.parts)
-
-
-def filtered_stories(
-    where: DashboardFilter, *columns: Any, groups: tuple[Group, ...] = ()
-) -> Select[Any]:
-    """SELECT columns FROM stories WHERE filter, joined with their tellers when the
-    filter's group or one of `groups` asks about them."""
-    query = select(*columns).select_from(Story)
-    if _about_you((where.group, *groups)):
-        query = query.join(Participant, Participant.id == Story.participant_id)
-    return query.where(*story_conditions(where))
+def filtered_stories(where: DashboardFilter, *columns: Any) -> Select[Any]:
+    """SELECT columns FROM stories WHERE filter."""
+    return Selection(where).stories(*columns)
 
 
 def local_bucket(session: Session, column: Any, zone: tzinfo) -> ColumnElement[str]:
@@ -155,21 +168,40 @@ def _counts_by(session: Session, where: DashboardFilter, column: Any) -> Counter
     return Counter({key: int(number) for key, number in rows})
 
 
+def _counts_by_each(
+    session: Session, where: DashboardFilter, columns: list[Any]
+) -> list[Counter[Any]]:
+    """Counts per value of each column: on PostgreSQL in one scan (GROUPING SETS), on
+    SQLite (which has none) one query per column."""
+    if not is_postgres(session):
+        return [_counts_by(session, where, column) for column in columns]
+    found: list[Counter[Any]] = [Counter() for _ in columns]
+    # grouping(...) has a bit per column, set for the columns a row is not grouped by.
+    mask = func.grouping(*columns)
+    query = filtered_stories(where, mask, *columns, func.count()).group_by(
+        func.grouping_sets(*columns))
+    rows: list[Any] = list(session.execute(query))
+    last = len(columns) - 1
+    for row in rows:
+        index = next(k for k in range(len(columns)) if not (row[0] >> (last - k)) & 1)
+        found[index][row[1 + index]] += int(row[-1])
+    return found
+
+
 def overview(session: Session, where: DashboardFilter, zone: tzinfo) -> Overview:
     """The overview page's counts."""
     found = Overview()
     bucket = local_bucket(session, Story.confirmed_at, zone)
-    for key, number in _counts_by(session, where, bucket).items():
+    per_bucket, found.per_campaign, found.per_theme, found.per_language, found.per_channel, \
+        per_home_visit = _counts_by_each(session, where, [
+            bucket, Story.campaign_id, Story.theme, Story.language, Story.channel,
+            Story.after_home_visit])
+    for key, number in per_bucket.items():
         day = local_day(key, zone)
         found.per_day[day] += number
         found.per_week[week_of(day)] += number
         found.total += number
-    found.per_campaign = _counts_by(session, where, Story.campaign_id)
-    found.per_theme = _counts_by(session, where, Story.theme)
-    found.per_language = _counts_by(session, where, Story.language)
-    found.per_channel = _counts_by(session, where, Story.channel)
-    found.per_home_visit = Counter(
-        {bool(k): v for k, v in _counts_by(session, where, Story.after_home_visit).items()})
+    found.per_home_visit = Counter({bool(k): v for k, v in per_home_visit.items()})
     return found
 
 
@@ -183,33 +215,46 @@ class QuestionCounts:
     skipped: int = 0
 
 
+def _in_group(group: Group, values: dict[str, Any]) -> bool:
+    return all(values[name] in options for name, options in group.parts)
+
+
 def answer_counts(
     session: Session, where: DashboardFilter, question_ids: list[str],
     groups: tuple[Group, ...] = (Group(),),
 ) -> list[dict[str, QuestionCounts]]:
-    """Per group (in order), per question: how often each option was picked."""
-    # Stories of the groups first (a story in both groups counts in the first), then their
-    # answers grouped by the answer's JSON text: choice questions have few distinct texts,
-    # each decoded once here instead of every answer in SQL.
-    label = case(*((group_condition(g), i) for i, g in enumerate(groups)), else_=-1)
-    any_group = or_(*(group_condition(g) for g in groups))
-    chosen = filtered_stories(where, Story.id.label("story_id"), label.label("grp"),
-                              groups=groups).where(any_group).cte("chosen")
+    """Per group (in order), per question: how often each option was picked (a story in
+    both groups counts in the first)."""
+    # Answers are counted per value of every dimension the groups use, and per answer JSON
+    # text (choice questions have few), then folded into the groups here: the rows grow
+    # with the dimensions' values, not with the stories. No condition on an about-you
+    # answer reaches the database, whose planner cannot estimate how many match one.
+    everyone = DashboardFilter(where.campaign_id, where.since, where.until, where.language,
+                               where.channel)
+    chosen = Selection(everyone, (where.group, *groups))
+    names = sorted({name for g in (where.group, *groups) for name, _ in g.parts})
+    dims = [Story.after_home_visit if name == HOME_VISIT else chosen.tellers.c[f"about_{name}"]
+            for name in names]
+    value = cast(Answer.value, Text)
     query = (
-        select(chosen.c.grp, Answer.question_id, Answer.status, cast(Answer.value, Text),
-               func.count())
-        .join(chosen, chosen.c.story_id == Answer.story_id)
+        chosen.stories(*dims, Answer.question_id, Answer.status, value, func.count())
+        .join(Answer, Answer.story_id == Story.id)
         .where(Answer.question_id.in_(question_ids))
-        .group_by(chosen.c.grp, Answer.question_id, Answer.status, cast(Answer.value, Text))
+        .group_by(*dims, Answer.question_id, Answer.status, value)
     )
     found: list[dict[str, QuestionCounts]] = [
         {q: QuestionCounts() for q in question_ids} for _ in groups
     ]
     rows: list[Any] = list(session.execute(query))
-    for grp, question_id, status, value, number in rows:
-        if grp < 0:
+    for row in rows:
+        values = {name: (("yes" if row[k] else "no") if name == HOME_VISIT else row[k])
+                  for k, name in enumerate(names)}
+        if not _in_group(where.group, values):
             continue
-        _add_answer(found[grp][question_id], status, value, int(number))
+        side = next((i for i, g in enumerate(groups) if _in_group(g, values)), None)
+        if side is not None:
+            question_id, status, text, number = row[len(names):]
+            _add_answer(found[side][question_id], status, text, int(number))
     return found
 
 
@@ -242,13 +287,11 @@ class CheckInTrend:
 def checkin_trend(session: Session, where: DashboardFilter, zone: tzinfo) -> CheckInTrend:
     """How answered check-ins of the filtered stories turned out, week by week."""
     bucket = local_bucket(session, CheckIn.answered_at, zone)
-    stories = filtered_stories(where, Story.id.label("story_id"),
-                               Story.campaign_id.label("campaign")).cte("chosen")
     query = (
-        select(stories.c.campaign, bucket, CheckIn.answer, func.count())
-        .join(stories, stories.c.story_id == CheckIn.story_id)
+        filtered_stories(where, Story.campaign_id, bucket, CheckIn.answer, func.count())
+        .join(CheckIn, CheckIn.story_id == Story.id)
         .where(CheckIn.answered_at.is_not(None), CheckIn.answer.is_not(None))
-        .group_by(stories.c.campaign, bucket, CheckIn.answer)
+        .group_by(Story.campaign_id, bucket, CheckIn.answer)
     )
     found = CheckInTrend()
     rows: list[Any] = list(session.execute(query))

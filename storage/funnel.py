@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, String, func, literal, select, union
 from sqlalchemy.orm import Session
 
 from storage.aggregates import DashboardFilter, filtered_stories
@@ -63,13 +63,17 @@ class Funnel:
     questions: list[QuestionReach] = field(default_factory=list)
 
 
-def _residents(since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
-    # Staff talk to the bot too; they are not residents.
-    found: list[ColumnElement[bool]] = [~exists().where(Role.participant_id == Participant.id)]
-    if since is not None:
-        found.append(Participant.created_at >= since)
-    if until is not None:
-        found.append(Participant.created_at < until)
+def _residents(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """Conditions that a participant id column names a resident who started in the period."""
+    # Staff talk to the bot too; they are not residents. There are few: a hashed NOT IN.
+    found: list[Any] = [column.not_in(select(Role.participant_id))]
+    if since is not None or until is not None:
+        started = select(Participant.id)
+        if since is not None:
+            started = started.where(Participant.created_at >= since)
+        if until is not None:
+            started = started.where(Participant.created_at < until)
+        found.append(column.in_(started))
     return found
 
 
@@ -79,31 +83,35 @@ def _draft_parts(session: Session) -> ColumnElement[Any]:
     return func.json_array_length(ConversationState.data, literal("$.draft.parts", String))
 
 
+def _count(session: Session, ids: Select[Any] | CompoundSelect[Any]) -> int:
+    query = select(func.count()).select_from(ids.subquery())
+    return int(session.execute(query).scalar_one())
+
+
 def funnel_steps(session: Session, since: datetime | None, until: datetime | None) -> FunnelSteps:
     """Residents who became participants in the period, and how far they got."""
-    def consent(scope: str) -> ColumnElement[bool]:
-        return exists().where(ConsentRecord.participant_id == Participant.id,
-                              ConsentRecord.scope == scope, ConsentRecord.given.is_(True))
+    # Each step counts the distinct residents of one table that are among the period's
+    # residents: one scan per table, joined as a set, not a lookup per resident.
+    def among(column: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
+        return select(column).where(*_residents(column, since, until), *conditions)
 
-    has_story = exists().where(Story.participant_id == Participant.id,
-                               Story.confirmed_at.is_not(None))
-    waiting = exists().where(
-        ConversationState.participant_id == Participant.id,
-        ConversationState.data["step"].as_string().in_(WAITING_STEPS),
-        _draft_parts(session) > 0,
+    def consent(scope: str) -> Select[Any]:
+        return among(ConsentRecord.participant_id, ConsentRecord.scope == scope,
+                     ConsentRecord.given.is_(True)).distinct()
+
+    confirmed = among(Story.participant_id, Story.confirmed_at.is_not(None))
+    telling = among(ConversationState.participant_id,
+                    ConversationState.data["step"].as_string().in_(WAITING_STEPS),
+                    _draft_parts(session) > 0)
+    answered = among(CheckIn.participant_id, CheckIn.answered_at.is_not(None)).distinct()
+    return FunnelSteps(
+        started=_count(session, among(Participant.id)),
+        consented=_count(session, consent("story")),
+        told=_count(session, union(confirmed, telling)),
+        confirmed=_count(session, confirmed.distinct()),
+        follow_up=_count(session, consent("follow_up")),
+        checkin_answered=_count(session, answered),
     )
-    answered = exists().where(CheckIn.participant_id == Participant.id,
-                              CheckIn.answered_at.is_not(None))
-
-    def counted(condition: ColumnElement[bool]) -> Any:
-        return func.count().filter(condition)
-
-    row = session.execute(
-        select(func.count(), counted(consent("story")), counted(or_(has_story, waiting)),
-               counted(has_story), counted(consent("follow_up")), counted(answered))
-        .select_from(Participant).where(*_residents(since, until))
-    ).one()
-    return FunnelSteps(*(int(value) for value in row))
 
 
 def question_reach(

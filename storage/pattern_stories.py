@@ -12,7 +12,19 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, String, Text, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -65,19 +77,22 @@ def _picked(session: Session, option: str) -> ColumnElement[bool]:
     return exists(select(1).select_from(picked).where(picked.c.value == option))
 
 
-def pattern_condition(session: Session, pattern: Pattern) -> ColumnElement[bool]:
-    """A story has an answered answer that matches the pattern."""
+def _matching(session: Session, where: DashboardFilter, pattern: Pattern,
+              *columns: Any) -> Select[Any]:
+    """The filtered stories joined with their answer to the pattern's question, where it
+    matches (one answer per story and question, so no story comes twice)."""
     if pattern.multiple:
         matches = or_(*(_picked(session, option) for option in pattern.options))
     else:
         matches = Answer.value["option"].as_string().in_(pattern.options)
-    return exists().where(Answer.story_id == Story.id, Answer.question_id == pattern.question_id,
-                          Answer.status == "answered", matches)
+    return filtered_stories(where, *columns).join(
+        Answer, and_(Answer.story_id == Story.id, Answer.question_id == pattern.question_id,
+                     Answer.status == "answered", matches))
 
 
 def count_pattern(session: Session, where: DashboardFilter, pattern: Pattern) -> int:
     """How many filtered stories match the pattern."""
-    query = filtered_stories(where, func.count()).where(pattern_condition(session, pattern))
+    query = _matching(session, where, pattern, func.count())
     return int(session.execute(query).scalar_one())
 
 
@@ -88,10 +103,9 @@ def pattern_stories(
     """The page (from 0) of matching stories, newest first."""
     total = count_pattern(session, where, pattern)
     query = (
-        filtered_stories(where, Story.id, Story.confirmed_at, Story.title, Story.text,
-                         Story.language, Story.channel, Story.campaign_id, Story.theme,
-                         Story.after_home_visit)
-        .where(pattern_condition(session, pattern))
+        _matching(session, where, pattern, Story.id, Story.confirmed_at, Story.title,
+                  Story.text, Story.language, Story.channel, Story.campaign_id, Story.theme,
+                  Story.after_home_visit)
         .order_by(Story.confirmed_at.desc(), Story.id)
         .offset(max(page, 0) * size).limit(size)
     )
