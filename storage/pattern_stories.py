@@ -101,18 +101,24 @@ def pattern_stories(
     size: int = PAGE_SIZE,
 ) -> StoryPage:
     """The page (from 0) of matching stories, newest first."""
-    total = count_pattern(session, where, pattern)
+    # One pass finds the page's ids and counts every match (a window over narrow rows);
+    # only the page's stories are then read in full.
     query = (
-        _matching(session, where, pattern, Story.id, Story.confirmed_at, Story.title,
-                  Story.text, Story.language, Story.channel, Story.campaign_id, Story.theme,
-                  Story.after_home_visit)
+        _matching(session, where, pattern, Story.id, func.count().over())
         .order_by(Story.confirmed_at.desc(), Story.id)
         .offset(max(page, 0) * size).limit(size)
     )
-    rows = session.execute(query).all()
-    answers = _answers_of(session, [row[0] for row in rows])
+    found: list[Any] = list(session.execute(query))
+    ids = [row[0] for row in found]
+    total = int(found[0][1]) if found else count_pattern(session, where, pattern)
+    rows = {row[0]: row for row in session.execute(
+        select(Story.id, Story.confirmed_at, Story.title, Story.text, Story.language,
+               Story.channel, Story.campaign_id, Story.theme, Story.after_home_visit)
+        .where(Story.id.in_(ids)))} if ids else {}
+    answers = _answers_of(session, ids)
     stories = [ReadStory(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                         bool(row[8]), answers.get(row[0], {})) for row in rows]
+                         bool(row[8]), answers.get(row[0], {}))
+               for row in (rows[story_id] for story_id in ids)]
     return StoryPage(total, stories)
 
 
