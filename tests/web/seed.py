@@ -115,7 +115,7 @@ def _checkin(story: dict[str, Any], i: int) -> dict[str, Any]:
             "story_id": story["id"], "channel": story["channel"], "sequence": 1,
             "due_at": due, "status": "answered", "attempts": 1, "claimed_at": due,
             "sent_at": due, "answered_at": due + timedelta(hours=2),
-            "answer": CHECKIN_ANSWERS[(i // 5) % 3]}
+            "answer": CHECKIN_ANSWERS[(i // 5 + i // 15) % 3]}
 
 
 def seed_unconfirmed(db: Database, count: int, now: datetime) -> None:
