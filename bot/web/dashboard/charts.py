@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from flows.codebook import TRIAD_PROPORTIONS
+from flows.questions.triad import PROPORTIONS as TRIAD_PROPORTIONS
 
 SMALL = 5
 COLOURS = ("#1f5fa8", "#c2541b", "#2e8540", "#7a4fa3", "#8a8a8a")

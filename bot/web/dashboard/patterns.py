@@ -12,7 +12,8 @@ from bot.web.dashboard.charts import SMALL, Chart, bars, shown, triad
 from bot.web.dashboard.filters import PageQuery, with_side
 from bot.web.dashboard.pages import Choices
 from bot.web.dashboard.viewer import Messages
-from flows.forms.schema import TRIAD_POSITIONS, Question
+from flows.forms.schema import Question
+from flows.questions.triad import POSITIONS as TRIAD_POSITIONS
 from storage.aggregates import Group, QuestionCounts, answer_counts
 from storage.pattern_stories import Pattern, StoryPage, pattern_stories
 
