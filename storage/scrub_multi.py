@@ -1,0 +1,271 @@
+"""Name layer of the story scrubber for English, Turkish, Arabic, Polish, Ukrainian, Russian.
+
+Each language has a name book (storage.scrub_namebook) and cues (storage/data/
+scrub_cues.yaml). A word from the name lists that is no ordinary word of the language is a
+name; one that is also an ordinary word ("grace", "umut", "نور") is a name only after a cue,
+next to another name, or capitalised mid-sentence where the script has capitals. Arabic has
+no capitals, so there cues and the lists carry it all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal, NamedTuple
+
+import yaml
+
+from storage.scrub_namebook import NameBook, load_book, normalise_arabic
+from storage.scrub_names import DATA_DIR, fold_ascii, is_sentence_start
+from storage.scrub_types import LANGUAGES, Kind, Span
+
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019\u02bc-][^\W\d_]+)*")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# One-letter Arabic prefixes written onto the next word: "and", "with/by", "for", "so", "like".
+_ARABIC_PREFIXES = ("و", "ب", "ل", "ف", "ك")
+# Case endings to strip before a list lookup ("nowaka" -> nowak, "олени" -> олена).
+_ENDINGS: dict[str, tuple[str, ...]] = {
+    "pl": ("owi", "ami", "ach", "em", "om", "ie", "ę", "ą", "a", "y", "i", "u", "o"),
+    "uk": ("ові", "ою", "ею", "ом", "ем", "ій", "у", "ю", "і", "и", "а", "я", "е", "о"),
+    "ru": ("ому", "ой", "ом", "ем", "ей", "ою", "у", "ю", "е", "ы", "и", "а", "я"),
+}
+_FEMININE = {"pl": "a", "uk": "а", "ru": "а"}
+
+Status = Literal["sure", "maybe"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CueBook:
+    """The cue phrases of one language, as tuples of lower-case words."""
+
+    strong: frozenset[tuple[str, ...]]
+    relation: frozenset[tuple[str, ...]]
+    conjunctions: frozenset[str]
+    after: frozenset[str]
+    joiners: frozenset[str]
+    longest: int
+    words: frozenset[str]  # every word of every cue: never a name itself
+
+
+def _phrases(raw: list[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(_fold_cue(phrase).split()) for phrase in raw)
+
+
+def _fold_cue(phrase: str) -> str:
+    return normalise_arabic(unicodedata.normalize("NFC", phrase.lower()))
+
+
+@cache
+def _cue_file() -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load(
+        (DATA_DIR / "scrub_cues.yaml").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+@cache
+def load_cues(language: str) -> CueBook:
+    """The cues of one language, read once from storage/data/scrub_cues.yaml."""
+    raw = _cue_file()[language]
+    assert isinstance(raw, dict)
+    strong, relation = _phrases(raw["strong"]), _phrases(raw["relation"])
+    return CueBook(
+        strong=strong,
+        relation=relation,
+        conjunctions=frozenset(_fold_cue(w) for w in raw["and"]),
+        after=frozenset(_fold_cue(w) for w in raw["after"]),
+        joiners=frozenset(_fold_cue(w) for w in raw["joiners"]),
+        longest=max((len(p) for p in strong | relation), default=1),
+        words=frozenset(w for p in strong | relation for w in p)
+        | frozenset(_fold_cue(w) for key in ("and", "after") for w in raw[key]),
+    )
+
+
+@cache
+def dutch_markers() -> frozenset[str]:
+    """Dutch words that no other supported language writes the same way."""
+    raw = _cue_file()["dutch_markers"]
+    assert isinstance(raw, list)
+    return frozenset(raw)
+
+
+class Token(NamedTuple):
+    """One word of the text, with its lower-case lookup form."""
+
+    start: int
+    end: int
+    text: str
+    low: str
+
+
+def tokens(text: str) -> list[Token]:
+    """Split text into words; Arabic words are normalised (hamza forms, taa marbuta)."""
+    found = []
+    for match in _WORD.finditer(text):
+        low = unicodedata.normalize("NFC", match.group().lower())
+        if _ARABIC.search(low):
+            low = normalise_arabic(low)
+        found.append(Token(match.start(), match.end(), match.group(), low))
+    return found
+
+
+def _adjacent(text: str, left: Token, right: Token) -> bool:
+    return text[left.end : right.start].strip(" -") == ""
+
+
+class MultiNameFinder:
+    """Finds person names in text of one language with its name book and cues."""
+
+    def __init__(self, book: NameBook, cues: CueBook) -> None:
+        self._book = book
+        self._cues = cues
+        self._endings = _ENDINGS.get(book.language, ())
+        self._feminine = _FEMININE.get(book.language, "")
+
+    def find(self, text: str) -> list[Span]:
+        """Return the name spans in text (placeholders and patterns already masked)."""
+        words = tokens(text)
+        spans: list[Span] = []
+        named: set[int] = set()
+        i = 0
+        while i < len(words):
+            if self._starts_name(words, i, text, named):
+                last = self._extend(words, i, text)
+                spans.append(Span(words[i].start, words[last].end, Kind.NAAM))
+                named.update(range(i, last + 1))
+                i = last + 1
+            else:
+                i += 1
+        return spans
+
+    def lookup(self, word: str) -> Status:
+        """Tell whether a lower-case word is surely a name, maybe one, or none."""
+        book = self._book
+        if word in self._cues.words:
+            return None
+        for form in self._forms(word):
+            if book.is_name(form):
+                if form in book.ambiguous or word in book.ambiguous:
+                    return "maybe"
+                if form != word and word in book.ordinary:
+                    return "maybe"  # "zmiany" is a word even though "zmian" might be a name
+                return "sure" if len(form) > 2 else "maybe"
+        return None
+
+    def _forms(self, word: str) -> list[str]:
+        forms = [word]
+        for mark in ("'", "\u2019", "\u02bc"):
+            if mark in word:
+                forms.append(word.split(mark)[0])  # Turkish suffix: "ayşe'ye" -> ayşe
+        if word.isascii() is False and not _ARABIC.search(word) and not _CYRILLIC.search(word):
+            forms.append(fold_ascii(word))
+        if _ARABIC.search(word) and len(word) > 3 and word.startswith(_ARABIC_PREFIXES):
+            forms.append(word[1:])
+        for ending in self._endings:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                stem = word[: -len(ending)]
+                forms.extend((stem, stem + self._feminine))
+        return forms
+
+    def _cue_before(self, words: list[Token], i: int, text: str, named: set[int]) -> str | None:
+        if i == 0 or text[words[i - 1].end : words[i].start].strip(" -,:") != "":
+            return None
+        previous = words[i - 1].low
+        if previous in self._cues.conjunctions and (i - 2) in named:
+            return "relation"
+        for size in range(min(self._cues.longest, i), 0, -1):
+            phrase = tuple(w.low for w in words[i - size : i])
+            if phrase in self._cues.strong:
+                return "strong"
+            if phrase in self._cues.relation:
+                return "relation"
+        return None
+
+    def _capital(self, token: Token, text: str) -> bool:
+        return token.text[:1].isupper() and not is_sentence_start(text, token.start)
+
+    def _starts_name(self, words: list[Token], i: int, text: str, named: set[int]) -> bool:
+        token = words[i]
+        if token.low in self._cues.joiners:
+            return False
+        status = self.lookup(token.low)
+        if status == "sure":
+            return True
+        cue = self._cue_before(words, i, text, named)
+        after = self._name_follows(words, i, text)
+        if status == "maybe":
+            return cue is not None or after or self._capital(token, text)
+        if token.low in self._book.ordinary or len(token.low) < 3:
+            return False
+        # An unknown word right after "my name is" or "my neighbour" is most likely a name.
+        return cue is not None or (after and self._capital(token, text))
+
+    def _name_follows(self, words: list[Token], i: int, text: str) -> bool:
+        """A title after the word ("ayşe hanım") or a sure name right after it."""
+        if i + 1 >= len(words) or not _adjacent(text, words[i], words[i + 1]):
+            return False
+        nxt = words[i + 1].low
+        if nxt in self._cues.after:
+            return True
+        # "back john" is no name; "deniz yılmaz" is: only a rare word joins a sure name.
+        return words[i].low not in self._book.common and self.lookup(nxt) == "sure"
+
+    def _extend(self, words: list[Token], i: int, text: str) -> int:
+        last = i
+        while last + 1 < len(words):
+            j = last + 1
+            while j < len(words) and words[j].low in self._cues.joiners and j - last <= 2:
+                j += 1
+            if j >= len(words) or not all(
+                _adjacent(text, words[k], words[k + 1]) for k in range(last, j)
+            ):
+                break
+            if not self._continues_name(words[j], text):
+                break
+            last = j
+        return last
+
+    def _continues_name(self, token: Token, text: str) -> bool:
+        status = self.lookup(token.low)
+        if status == "sure" or (status == "maybe" and token.text[:1].isupper()):
+            return True
+        if status == "maybe" and token.low not in self._book.common:
+            return True  # "john peterson": a listed surname that is a rare word
+        unknown = status is None and token.low not in self._book.ordinary
+        return unknown and self._capital(token, text)
+
+
+@cache
+def finder(language: str) -> MultiNameFinder:
+    """The name finder of one language (its book is read on first use)."""
+    return MultiNameFinder(load_book(language), load_cues(language))
+
+
+@cache
+def foreign_in_dutch() -> MultiNameFinder:
+    """A finder for names from the other languages' books inside Dutch text.
+
+    Only names that are no ordinary word in their own language nor in Dutch are taken:
+    Dutch text gives no cues for them, so a name must be a name on its own.
+    """
+    dutch = load_book("nl")
+    blocked = dutch.ordinary | dutch.ambiguous
+    first: set[str] = set()
+    last: set[str] = set()
+    for language in LANGUAGES:
+        if language != "nl":
+            book = load_book(language)
+            first |= book.first_names - book.ambiguous - book.ordinary
+            last |= book.surnames - book.ambiguous - book.ordinary
+    merged = NameBook(
+        language="nl",
+        first_names=frozenset(first - blocked),
+        surnames=frozenset(last - blocked),
+        ambiguous=frozenset(),
+        common=frozenset(),
+        ordinary=dutch.ordinary,
+    )
+    return MultiNameFinder(merged, load_cues("nl"))
