@@ -172,3 +172,22 @@ def street(match: re.Match[str], text: str) -> tuple[int, int] | None:
 def bsn_ok(match: re.Match[str]) -> bool:
     """Check a nine-digit candidate with the BSN eleven-check."""
     return passes_eleven_check(match.group(0))
+
+
+_STREET_PREFIX_WORDS = re.compile(r"(?:(?:van|sint|st|ter|ten)\s(?:(?:de|der|den)\s)?)+$")
+
+
+def bare_street(match: re.Match[str], text: str) -> tuple[int, int] | None:
+    """Locate a street named without a number: "Hatertseweg", "van welderenstraat"."""
+    from storage.scrub_intl import STREET_WORD_GUARD
+
+    word = match.group(0)
+    if word in STREET_WORD_GUARD or word.endswith(("slaan", "kapelaan")):
+        return None
+    start = match.start()
+    if text[start : start + 1].isupper():
+        start = _street_start(text, start)
+    prefix = _STREET_PREFIX_WORDS.search(match.string, max(0, start - 20), start)
+    if prefix is not None and (prefix.start() == 0 or not match.string[prefix.start() - 1].isalnum()):
+        start = prefix.start()
+    return start, match.end()

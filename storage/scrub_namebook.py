@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from storage.scrub_names import DATA_DIR, fold_ascii, read_word_file
 from storage.scrub_types import LANGUAGES, cache_root
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-_FORMAT = 4  # bump when the extraction changes, so old caches are rebuilt
+_FORMAT = 5  # bump when the extraction changes, so old caches are rebuilt
 
 # Countries whose residents write a language's names (names-dataset has no Ukraine: the
 # Ukrainian book takes Russian-script names plus Faker's Ukrainian lists).
@@ -231,15 +232,17 @@ def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) ->
         top |= {_clean(n) for n in extra_first | extra_last}
     first_set = {c for c in map(_clean, firsts) if c}
     last_set = {c for c in map(_clean, lasts) if c}
-    for names in (first_set, last_set):
-        names |= {fold_ascii(n) for n in names}
-        names |= {t for n in list(names) for t in transliterations(n)}
+    for names in (first_set, last_set, top):
+        names |= {fold_ascii(n) for n in names if n}
+        names |= {t for n in list(names) if n and len(n) >= 4 for t in transliterations(n)}
     ordinary = {w for w in wordfreq.top_n_list(lang, _ORDINARY_WORDS) if w.isalpha()}
     ambiguous, common = set(), set()
     for name in first_set | last_set:
         zipf = wordfreq.zipf_frequency(name, lang)
         if zipf >= _FUNCTION_ZIPF or (zipf >= _AMBIGUOUS_ZIPF and name not in top):
             ambiguous.add(name)
+        elif name not in top and _word_of_mixed_in_language(wordfreq, name, lang):
+            ambiguous.add(name)  # "bel" spelled from a Russian name is a Dutch word
         if zipf >= _COMMON_ZIPF and name not in top:
             common.add(name)
     if lang == "ar":
@@ -252,6 +255,12 @@ def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) ->
         "common": sorted(common),
         "ordinary": sorted(ordinary),
     }
+
+
+def _word_of_mixed_in_language(wordfreq: Any, name: str, lang: str) -> bool:
+    """Tell whether a name is a frequent word of Dutch or English, which residents mix in."""
+    others = [other for other in ("nl", "en") if other != lang]
+    return any(wordfreq.zipf_frequency(name, other) >= _AMBIGUOUS_ZIPF for other in others)
 
 
 def build(target: Path) -> None:

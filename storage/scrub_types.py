@@ -13,6 +13,15 @@ from pathlib import Path
 MASK = "\x00"
 
 
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def read_word_file(path: Path) -> set[str]:
+    """Read one word or phrase per line, skipping blank lines and '#' comments."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
 # The languages the scrubber knows names, cues and placeholders of (ISO 639-1).
 LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk", "ru")
 CACHE_ENV_VAR = "VERTELPUNT_CACHE_DIR"
