@@ -119,9 +119,12 @@ def _adjacent(text: str, left: Token, right: Token) -> bool:
 class MultiNameFinder:
     """Finds person names in text of one language with its name book and cues."""
 
-    def __init__(self, book: NameBook, cues: CueBook) -> None:
+    def __init__(self, book: NameBook, cues: CueBook, guests: tuple[NameBook, ...] = ()) -> None:
         self._book = book
         self._cues = cues
+        # The other languages' books: a resident writes the names of neighbours and workers
+        # from everywhere ("mark jansen" in English, "oleksandr" in Dutch).
+        self._guests = guests
         self._endings = _ENDINGS.get(book.language, ())
         self._feminine = _FEMININE.get(book.language, "")
 
@@ -133,7 +136,7 @@ class MultiNameFinder:
         i = 0
         while i < len(words):
             if self._starts_name(words, i, text, named):
-                last = self._extend(words, i, text)
+                last = self._extend(words, self._past_interfix(words, i), text)
                 spans.append(Span(words[i].start, words[last].end, Kind.NAAM))
                 named.update(range(i, last + 1))
                 i = last + 1
@@ -148,11 +151,21 @@ class MultiNameFinder:
             return None
         for form in self._forms(word):
             if book.is_name(form):
+                if form != word and word in book.ordinary:
+                    return None  # "zmiany" and "üç" are words, whatever "zmian" and "uc" are
                 if form in book.ambiguous or word in book.ambiguous:
                     return "maybe"
-                if form != word and word in book.ordinary:
-                    return "maybe"  # "zmiany" is a word even though "zmian" might be a name
                 return "sure" if len(form) > 2 else "maybe"
+        return self._guest_lookup(word)
+
+    def _guest_lookup(self, word: str) -> Status:
+        """A name of another language's book that is no word here nor there is a name."""
+        book = self._book
+        if len(word) < 4 or word in book.ordinary or word in book.ambiguous:
+            return None
+        for guest in self._guests:
+            if guest.is_name(word) and word not in guest.ambiguous:
+                return "sure"
         return None
 
     def _forms(self, word: str) -> list[str]:
@@ -190,18 +203,38 @@ class MultiNameFinder:
     def _starts_name(self, words: list[Token], i: int, text: str, named: set[int]) -> bool:
         token = words[i]
         if token.low in self._cues.joiners:
-            return False
+            return self._cued_interfix(words, i, text, named)
         status = self.lookup(token.low)
         if status == "sure":
             return True
         cue = self._cue_before(words, i, text, named)
         after = self._name_follows(words, i, text)
         if status == "maybe":
-            return cue is not None or after or self._capital(token, text)
+            if self._capital(token, text):
+                return True
+            return (cue is not None or after) and token.low not in self._book.function
         if token.low in self._book.ordinary or len(token.low) < 3:
             return False
         # An unknown word right after "my name is" or "my neighbour" is most likely a name.
         return cue is not None or (after and self._capital(token, text))
+
+    def _past_interfix(self, words: list[Token], i: int) -> int:
+        """Index of the first word after the interfix a name starts with ("van dijk")."""
+        j = i
+        while j + 1 < len(words) and words[j].low in self._cues.joiners and j - i < 3:
+            j += 1
+        return j
+
+    def _cued_interfix(self, words: list[Token], i: int, text: str, named: set[int]) -> bool:
+        """ "mr van dijk": after a cue, an interfix starts the surname that follows it."""
+        if self._cue_before(words, i, text, named) is None:
+            return False
+        j = i
+        while j < len(words) and words[j].low in self._cues.joiners and j - i < 3:
+            j += 1
+        if j >= len(words) or not _adjacent(text, words[j - 1], words[j]):
+            return False
+        return words[j].low not in self._book.ordinary or self.lookup(words[j].low) is not None
 
     def _name_follows(self, words: list[Token], i: int, text: str) -> bool:
         """A title after the word ("ayşe hanım") or a sure name right after it."""
@@ -210,8 +243,8 @@ class MultiNameFinder:
         nxt = words[i + 1].low
         if nxt in self._cues.after:
             return True
-        # "back john" is no name; "deniz yılmaz" is: only a rare word joins a sure name.
-        return words[i].low not in self._book.common and self.lookup(nxt) == "sure"
+        # "back john" is no name; "mark jansen" is: a frequent word does not join a name.
+        return words[i].low not in self._book.function and self.lookup(nxt) == "sure"
 
     def _extend(self, words: list[Token], i: int, text: str) -> int:
         last = i
@@ -223,49 +256,40 @@ class MultiNameFinder:
                 _adjacent(text, words[k], words[k + 1]) for k in range(last, j)
             ):
                 break
-            if not self._continues_name(words[j], text):
+            if not self._continues_name(words[j], text, first_word_only=last == i):
                 break
             last = j
         return last
 
-    def _continues_name(self, token: Token, text: str) -> bool:
+    def _continues_name(self, token: Token, text: str, first_word_only: bool) -> bool:
         status = self.lookup(token.low)
         if status == "sure" or (status == "maybe" and token.text[:1].isupper()):
             return True
-        if status == "maybe" and token.low not in self._book.common:
-            return True  # "john peterson": a listed surname that is a rare word
+        if status == "maybe" and first_word_only and token.low not in self._book.function:
+            return True  # "ramazan yıldız": a listed surname that is also a word
         unknown = status is None and token.low not in self._book.ordinary
         return unknown and self._capital(token, text)
 
 
 @cache
 def finder(language: str) -> MultiNameFinder:
-    """The name finder of one language (its book is read on first use)."""
-    return MultiNameFinder(load_book(language), load_cues(language))
+    """The name finder of one language (its book and the others' are read on first use)."""
+    guests = tuple(load_book(other) for other in LANGUAGES if other != language)
+    return MultiNameFinder(load_book(language), load_cues(language), guests)
 
 
 @cache
 def foreign_in_dutch() -> MultiNameFinder:
-    """A finder for names from the other languages' books inside Dutch text.
-
-    Only names that are no ordinary word in their own language nor in Dutch are taken:
-    Dutch text gives no cues for them, so a name must be a name on its own.
-    """
+    """A finder for the other languages' names inside Dutch text (Dutch names and cues
+    are deduce's and storage.scrub_names's work, so the Dutch book lends no names here)."""
     dutch = load_book("nl")
-    blocked = dutch.ordinary | dutch.ambiguous
-    first: set[str] = set()
-    last: set[str] = set()
-    for language in LANGUAGES:
-        if language != "nl":
-            book = load_book(language)
-            first |= book.first_names - book.ambiguous - book.ordinary
-            last |= book.surnames - book.ambiguous - book.ordinary
-    merged = NameBook(
+    words_only = NameBook(
         language="nl",
-        first_names=frozenset(first - blocked),
-        surnames=frozenset(last - blocked),
-        ambiguous=frozenset(),
-        common=frozenset(),
+        first_names=frozenset(),
+        surnames=frozenset(),
+        ambiguous=dutch.ambiguous,
+        function=frozenset(),
         ordinary=dutch.ordinary,
     )
-    return MultiNameFinder(merged, load_cues("nl"))
+    guests = tuple(load_book(other) for other in LANGUAGES if other != "nl")
+    return MultiNameFinder(words_only, load_cues("nl"), guests)

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-_FORMAT = 5  # bump when the extraction changes, so old caches are rebuilt
+_FORMAT = 7  # bump when the extraction changes, so old caches are rebuilt
 
 # Countries whose residents write a language's names (names-dataset has no Ukraine: the
 # Ukrainian book takes Russian-script names plus Faker's Ukrainian lists).
@@ -64,7 +64,7 @@ _TOP_RANKED = 400  # names this common are names even when they are also a frequ
 _ORDINARY_WORDS = 40000  # wordfreq's most frequent words of the language
 _AMBIGUOUS_ZIPF = 3.3  # a name that is a word this frequent needs a cue or a capital
 _FUNCTION_ZIPF = 5.6  # a word this frequent is never taken for a name on its own
-_COMMON_ZIPF = 4.2  # a word this frequent does not lengthen a name written in lower case
+_FUNCTION_WORD_ZIPF = 5.0  # a word this frequent (and no top name) is no name even after a cue
 
 
 _ARABIC_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None})
@@ -83,7 +83,7 @@ class NameBook:
     first_names: frozenset[str]
     surnames: frozenset[str]
     ambiguous: frozenset[str]  # names that are also ordinary words of the language
-    common: frozenset[str]  # the ambiguous names that are very frequent words
+    function: frozenset[str]  # names that are words as frequent as "bana", "back"
     ordinary: frozenset[str]  # the language's frequent words
 
     def is_name(self, word: str) -> bool:
@@ -138,7 +138,7 @@ def load_book(language: str) -> NameBook:
             first_names=frozenset(raw["first"]),
             surnames=frozenset(raw["last"]),
             ambiguous=frozenset(raw["ambiguous"]) | guard,
-            common=frozenset(raw["common"]) | guard,
+            function=frozenset(raw["function"]) - guard,
             ordinary=ordinary,
         )
         _books[language] = book
@@ -236,23 +236,23 @@ def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) ->
         names |= {fold_ascii(n) for n in names if n}
         names |= {t for n in list(names) if n and len(n) >= 4 for t in transliterations(n)}
     ordinary = {w for w in wordfreq.top_n_list(lang, _ORDINARY_WORDS) if w.isalpha()}
-    ambiguous, common = set(), set()
+    ambiguous, function = set(), set()
     for name in first_set | last_set:
         zipf = wordfreq.zipf_frequency(name, lang)
         if zipf >= _FUNCTION_ZIPF or (zipf >= _AMBIGUOUS_ZIPF and name not in top):
             ambiguous.add(name)
         elif name not in top and _word_of_mixed_in_language(wordfreq, name, lang):
             ambiguous.add(name)  # "bel" spelled from a Russian name is a Dutch word
-        if zipf >= _COMMON_ZIPF and name not in top:
-            common.add(name)
+        if zipf >= _FUNCTION_WORD_ZIPF and name not in top:
+            function.add(name)
     if lang == "ar":
-        for words in (first_set, last_set, ordinary, ambiguous, common):
+        for words in (first_set, last_set, ordinary, ambiguous, function):
             words |= {normalise_arabic(w) for w in words}
     return {
         "first": sorted(first_set),
         "last": sorted(last_set),
         "ambiguous": sorted(ambiguous),
-        "common": sorted(common),
+        "function": sorted(function),
         "ordinary": sorted(ordinary),
     }
 
