@@ -166,7 +166,14 @@ def street(match: re.Match[str], text: str) -> tuple[int, int] | None:
         return None
     if suffix not in STREET_SUFFIXES_ANY_CASE and not word[:1].isupper():
         return None
-    return _street_start(text, start), match.end()
+    end = match.end()
+    floor = _LOWER_FLOOR.search(text, start, end)
+    if floor is not None:
+        end = floor.start()  # "molenweg 45 i jest": a lower-case "i" is a word (Polish "and")
+    return _street_start(text, start), end
+
+
+_LOWER_FLOOR = re.compile(r"\si{1,3}$")
 
 
 def bsn_ok(match: re.Match[str]) -> bool:

@@ -85,6 +85,19 @@ def load_cues(language: str) -> CueBook:
 
 
 @cache
+def _never_names() -> re.Pattern[str]:
+    raw = _cue_file()["never_names"]
+    assert isinstance(raw, list)
+    phrases = sorted((re.escape(str(p)) for p in raw), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+
+
+def mask_never_names(text: str) -> str:
+    """Hide shop names that start with a first name ("albert heijn") from the name finder."""
+    return _never_names().sub(lambda m: "\x00" * len(m.group()), text)
+
+
+@cache
 def dutch_markers() -> frozenset[str]:
     """Dutch words that no other supported language writes the same way."""
     raw = _cue_file()["dutch_markers"]
@@ -130,7 +143,7 @@ class MultiNameFinder:
 
     def find(self, text: str) -> list[Span]:
         """Return the name spans in text (placeholders and patterns already masked)."""
-        words = tokens(text)
+        words = tokens(mask_never_names(text))
         spans: list[Span] = []
         named: set[int] = set()
         i = 0
@@ -155,6 +168,8 @@ class MultiNameFinder:
                     return None  # "zmiany" and "üç" are words, whatever "zmian" and "uc" are
                 if form in book.ambiguous or word in book.ambiguous:
                     return "maybe"
+                if form in self._inflected(word):
+                    return "maybe"  # "nowakową" is likely a name, "kassie" likely not: ask a cue
                 return "sure" if len(form) > 2 else "maybe"
         return self._guest_lookup(word)
 
@@ -167,6 +182,10 @@ class MultiNameFinder:
             if guest.is_name(word) and word not in guest.ambiguous:
                 return "sure"
         return None
+
+    def _inflected(self, word: str) -> set[str]:
+        stems = {word[: -len(e)] for e in self._endings if word.endswith(e) and len(word) > len(e) + 2}
+        return stems | {stem + self._feminine for stem in stems}
 
     def _forms(self, word: str) -> list[str]:
         forms = [word]
@@ -188,7 +207,7 @@ class MultiNameFinder:
             return None
         previous = words[i - 1].low
         if previous in self._cues.conjunctions and (i - 2) in named:
-            return "relation"
+            return "and"  # "ayşe ve fatma": only a listed name counts after it
         for size in range(min(self._cues.longest, i), 0, -1):
             phrase = tuple(w.low for w in words[i - size : i])
             if phrase in self._cues.strong:
@@ -212,11 +231,13 @@ class MultiNameFinder:
         if status == "maybe":
             if self._capital(token, text):
                 return True
+            if cue == "and" and token.low in self._book.ordinary:
+                return False  # "andrzej z biura": after "z" only a name that is no word
             return (cue is not None or after) and token.low not in self._book.function
         if token.low in self._book.ordinary or len(token.low) < 3:
             return False
         # An unknown word right after "my name is" or "my neighbour" is most likely a name.
-        return cue is not None or (after and self._capital(token, text))
+        return cue in ("strong", "relation") or (after and self._capital(token, text))
 
     def _past_interfix(self, words: list[Token], i: int) -> int:
         """Index of the first word after the interfix a name starts with ("van dijk")."""
@@ -267,6 +288,9 @@ class MultiNameFinder:
             return True
         if status == "maybe" and first_word_only and token.low not in self._book.function:
             return True  # "ramazan yıldız": a listed surname that is also a word
+        if first_word_only and status is None and token.low not in self._book.ordinary:
+            # "jan bakker": a name of another language, even one that is a word there.
+            return any(guest.is_name(token.low) for guest in self._guests)
         unknown = status is None and token.low not in self._book.ordinary
         return unknown and self._capital(token, text)
 

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-_FORMAT = 7  # bump when the extraction changes, so old caches are rebuilt
+_FORMAT = 8  # bump when the extraction changes, so old caches are rebuilt
 
 # Countries whose residents write a language's names (names-dataset has no Ukraine: the
 # Ukrainian book takes Russian-script names plus Faker's Ukrainian lists).
@@ -58,6 +58,8 @@ _FAKER_LOCALES: dict[str, tuple[str, ...]] = {
     "uk": ("uk_UA", "ru_RU"),
     "ru": ("ru_RU", "uk_UA"),
 }
+# Languages with their own script, whose Latin spellings of names can be Dutch or English words.
+_OWN_SCRIPT = ("ar", "uk", "ru")
 _TOP_FIRST = 5000  # per country, by how many people carry the name
 _TOP_LAST = 8000
 _TOP_RANKED = 400  # names this common are names even when they are also a frequent word
@@ -241,7 +243,7 @@ def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) ->
         zipf = wordfreq.zipf_frequency(name, lang)
         if zipf >= _FUNCTION_ZIPF or (zipf >= _AMBIGUOUS_ZIPF and name not in top):
             ambiguous.add(name)
-        elif name not in top and _word_of_mixed_in_language(wordfreq, name, lang):
+        elif lang in _OWN_SCRIPT and name not in top and _word_of_mixed_in_language(wordfreq, name, lang):
             ambiguous.add(name)  # "bel" spelled from a Russian name is a Dutch word
         if zipf >= _FUNCTION_WORD_ZIPF and name not in top:
             function.add(name)
