@@ -29,12 +29,14 @@ _ARABIC_PREFIXES = ("و", "ب", "ل", "ف", "ك")
 # Case endings to strip before a list lookup ("nowaka" -> nowak, "олени" -> олена).
 _ENDINGS: dict[str, tuple[str, ...]] = {
     "pl": ("owi", "ami", "ach", "em", "om", "ie", "ę", "ą", "a", "y", "i", "u", "o"),
-    "uk": ("ові", "ою", "ею", "ом", "ем", "ій", "у", "ю", "і", "и", "а", "я", "е", "о"),
-    "ru": ("ому", "ой", "ом", "ем", "ей", "ою", "у", "ю", "е", "ы", "и", "а", "я"),
+    "uk": ("ові", "ою", "ею", "єм", "ом", "ем", "ій", "у", "ю", "і", "и", "а", "я", "е", "о"),
+    "ru": ("ому", "ой", "ом", "ём", "ем", "ей", "ою", "у", "ю", "е", "ы", "и", "а", "я"),
 }
-_FEMININE = {"pl": "a", "uk": "а", "ru": "а"}
+# What a stem may end in when it is a name: "andrzej-a", "олен-а", "андре-й", "серг-ій".
+_STEM_SUFFIXES = {"pl": ("", "a"), "uk": ("", "а", "й", "ій", "о"), "ru": ("", "а", "й", "я")}
 
-Status = Literal["sure", "maybe"] | None
+# "inflected": a case form ("андреем") of a sure name that is also a frequent word form.
+Status = Literal["sure", "maybe", "inflected"] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,7 @@ class CueBook:
     joiners: frozenset[str]
     longest: int
     words: frozenset[str]  # every word of every cue: never a name itself
+    governs: frozenset[str]  # prepositions before a name in a case form ("с андреем")
 
 
 def _phrases(raw: list[str]) -> frozenset[tuple[str, ...]]:
@@ -78,6 +81,7 @@ def load_cues(language: str) -> CueBook:
         conjunctions=frozenset(_fold_cue(w) for w in raw["and"]),
         after=frozenset(_fold_cue(w) for w in raw["after"]),
         joiners=frozenset(_fold_cue(w) for w in raw["joiners"]),
+        governs=frozenset(_fold_cue(w) for w in raw.get("governs", ())),
         longest=max((len(p) for p in strong | relation), default=1),
         words=frozenset(w for p in strong | relation for w in p)
         | frozenset(_fold_cue(w) for key in ("and", "after") for w in raw[key]),
@@ -139,7 +143,7 @@ class MultiNameFinder:
         # from everywhere ("mark jansen" in English, "oleksandr" in Dutch).
         self._guests = guests
         self._endings = _ENDINGS.get(book.language, ())
-        self._feminine = _FEMININE.get(book.language, "")
+        self._stem_suffixes = _STEM_SUFFIXES.get(book.language, ())
 
     def find(self, text: str) -> list[Span]:
         """Return the name spans in text (placeholders and patterns already masked)."""
@@ -159,25 +163,35 @@ class MultiNameFinder:
 
     def lookup(self, word: str) -> Status:
         """Tell whether a lower-case word is surely a name, maybe one, or none."""
-        book = self._book
         if word in self._cues.words:
             return None
-        for form in self._forms(word):
-            if book.is_name(form):
-                if form != word and word in book.ordinary:
-                    return None  # "zmiany" and "üç" are words, whatever "zmian" and "uc" are
-                if form in book.ambiguous or word in book.ambiguous:
-                    return "maybe"
-                if form in self._inflected(word):
-                    return "maybe"  # "nowakową" is likely a name, "kassie" likely not: ask a cue
-                return "sure" if len(form) > 2 else "maybe"
+        found = {self._form_status(word, form) for form in self._forms(word)}
+        for status in ("sure", "inflected", "maybe"):
+            if status in found:
+                return status  # type: ignore[return-value]  # one of Status's literals
         return self._guest_lookup(word)
+
+    def _form_status(self, word: str, form: str) -> Status:
+        book = self._book
+        if not book.is_name(form):
+            return None
+        if form != word and form in self._inflected(word) and form not in book.ambiguous:
+            # "олександром" is a name when "олександр" surely is one; as a frequent word
+            # form it still needs a cue ("з олександром").
+            return "inflected" if word in book.ordinary else "sure"
+        if form != word and word in book.ordinary:
+            return None  # "zmiany" and "üç" are words, whatever "zmian" and "uc" are
+        if form in book.ambiguous or word in book.ambiguous:
+            return "maybe"
+        return "sure" if len(form) > 2 else "maybe"
 
     def _guest_lookup(self, word: str) -> Status:
         """A name of another language's book that is no word here nor there is a name."""
         book = self._book
         if len(word) < 4 or word in book.ordinary or word in book.ambiguous:
             return None
+        if any(word in guest.frequent for guest in self._guests):
+            return None  # "moja" is a Polish word wherever else it is a name
         for guest in self._guests:
             if guest.is_name(word) and word not in guest.ambiguous:
                 return "sure"
@@ -185,7 +199,7 @@ class MultiNameFinder:
 
     def _inflected(self, word: str) -> set[str]:
         stems = {word[: -len(e)] for e in self._endings if word.endswith(e) and len(word) > len(e) + 2}
-        return stems | {stem + self._feminine for stem in stems}
+        return stems | {stem + suffix for stem in stems for suffix in self._stem_suffixes}
 
     def _forms(self, word: str) -> list[str]:
         forms = [word]
@@ -196,10 +210,7 @@ class MultiNameFinder:
             forms.append(fold_ascii(word))
         if _ARABIC.search(word) and len(word) > 3 and word.startswith(_ARABIC_PREFIXES):
             forms.append(word[1:])
-        for ending in self._endings:
-            if word.endswith(ending) and len(word) - len(ending) >= 3:
-                stem = word[: -len(ending)]
-                forms.extend((stem, stem + self._feminine))
+        forms.extend(sorted(self._inflected(word)))
         return forms
 
     def _cue_before(self, words: list[Token], i: int, text: str, named: set[int]) -> str | None:
@@ -228,6 +239,10 @@ class MultiNameFinder:
             return True
         cue = self._cue_before(words, i, text, named)
         after = self._name_follows(words, i, text)
+        if status == "inflected":
+            return self._capital(token, text) or cue is not None or (
+                i > 0 and words[i - 1].low in self._cues.governs
+            )
         if status == "maybe":
             if self._capital(token, text):
                 return True
@@ -314,6 +329,7 @@ def foreign_in_dutch() -> MultiNameFinder:
         ambiguous=dutch.ambiguous,
         function=frozenset(),
         ordinary=dutch.ordinary,
+        frequent=dutch.frequent,
     )
     guests = tuple(load_book(other) for other in LANGUAGES if other != "nl")
     return MultiNameFinder(words_only, load_cues("nl"), guests)

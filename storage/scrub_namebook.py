@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-_FORMAT = 8  # bump when the extraction changes, so old caches are rebuilt
+_FORMAT = 10  # bump when the extraction changes, so old caches are rebuilt
 
 # Countries whose residents write a language's names (names-dataset has no Ukraine: the
 # Ukrainian book takes Russian-script names plus Faker's Ukrainian lists).
@@ -64,6 +64,8 @@ _TOP_FIRST = 5000  # per country, by how many people carry the name
 _TOP_LAST = 8000
 _TOP_RANKED = 400  # names this common are names even when they are also a frequent word
 _ORDINARY_WORDS = 40000  # wordfreq's most frequent words of the language
+_TRANSLITERATED_WORDS = 8000  # of which these are also kept in Latin spelling
+_FREQUENT_WORDS = 3000  # of which these are no name from another language's book either
 _AMBIGUOUS_ZIPF = 3.3  # a name that is a word this frequent needs a cue or a capital
 _FUNCTION_ZIPF = 5.6  # a word this frequent is never taken for a name on its own
 _FUNCTION_WORD_ZIPF = 5.0  # a word this frequent (and no top name) is no name even after a cue
@@ -87,6 +89,7 @@ class NameBook:
     ambiguous: frozenset[str]  # names that are also ordinary words of the language
     function: frozenset[str]  # names that are words as frequent as "bana", "back"
     ordinary: frozenset[str]  # the language's frequent words
+    frequent: frozenset[str]  # its few thousand most frequent words
 
     def is_name(self, word: str) -> bool:
         """Tell whether a lower-case word is a first name or surname of this book."""
@@ -141,6 +144,7 @@ def load_book(language: str) -> NameBook:
             surnames=frozenset(raw["last"]),
             ambiguous=frozenset(raw["ambiguous"]) | guard,
             function=frozenset(raw["function"]) - guard,
+            frequent=frozenset(raw["frequent"]),
             ordinary=ordinary,
         )
         _books[language] = book
@@ -160,9 +164,13 @@ _CYRILLIC_TO_LATIN = {
 _VARIANTS = (("и", "y"), ("г", "h"), ("х", "h"), ("й", "i"), ("ю", "iu"), ("я", "ia"))
 
 
+def _cyrillic(word: str) -> bool:
+    return any("\u0400" <= ch <= "\u04ff" for ch in word)
+
+
 def transliterations(word: str) -> set[str]:
     """Latin spellings of a Cyrillic name: "олена" -> olena; "сергій" -> serhii, sergiy."""
-    if not any("\u0400" <= ch <= "\u04ff" for ch in word):
+    if not _cyrillic(word):
         return set()
     forms = {"".join(_CYRILLIC_TO_LATIN.get(ch, ch) for ch in word)}
     for letter, latin in _VARIANTS:
@@ -238,6 +246,16 @@ def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) ->
         names |= {fold_ascii(n) for n in names if n}
         names |= {t for n in list(names) if n and len(n) >= 4 for t in transliterations(n)}
     ordinary = {w for w in wordfreq.top_n_list(lang, _ORDINARY_WORDS) if w.isalpha()}
+    frequent = {w for w in wordfreq.top_n_list(lang, _FREQUENT_WORDS) if w.isalpha()}
+    if lang in ("uk", "ru"):
+        # Residents also write Russian and Ukrainian in Latin letters: "meni", "dobre".
+        latin = wordfreq.top_n_list(lang, _TRANSLITERATED_WORDS)
+        ordinary |= {t for w in latin if w.isalpha() for t in transliterations(w)}
+        frequent |= {t for w in frequent for t in transliterations(w)}
+    if lang == "uk":
+        # Russian spellings of names the Ukrainian way: "юлия" -> юлія, "ирина" -> ірина.
+        for names in (first_set, last_set):
+            names |= {n.replace("и", "і").replace("ы", "и") for n in names if _cyrillic(n)}
     ambiguous, function = set(), set()
     for name in first_set | last_set:
         zipf = wordfreq.zipf_frequency(name, lang)
@@ -256,6 +274,7 @@ def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) ->
         "ambiguous": sorted(ambiguous),
         "function": sorted(function),
         "ordinary": sorted(ordinary),
+        "frequent": sorted(frequent),
     }
 
 
