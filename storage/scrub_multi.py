@@ -51,6 +51,7 @@ class CueBook:
     longest: int
     words: frozenset[str]  # every word of every cue: never a name itself
     governs: frozenset[str]  # prepositions before a name in a case form ("с андреем")
+    surname_words: bool  # surnames are often ordinary words ("yıldız", "green")
 
 
 def _phrases(raw: list[str]) -> frozenset[tuple[str, ...]]:
@@ -82,6 +83,7 @@ def load_cues(language: str) -> CueBook:
         after=frozenset(_fold_cue(w) for w in raw["after"]),
         joiners=frozenset(_fold_cue(w) for w in raw["joiners"]),
         governs=frozenset(_fold_cue(w) for w in raw.get("governs", ())),
+        surname_words=bool(raw.get("surname_words", False)),
         longest=max((len(p) for p in strong | relation), default=1),
         words=frozenset(w for p in strong | relation for w in p)
         | frozenset(_fold_cue(w) for key in ("and", "after") for w in raw[key]),
@@ -154,7 +156,8 @@ class MultiNameFinder:
         while i < len(words):
             if self._starts_name(words, i, text, named):
                 last = self._extend(words, self._past_interfix(words, i), text)
-                spans.append(Span(words[i].start, words[last].end, Kind.NAAM))
+                start = words[i].start + (1 if self._prefixed(words[i]) else 0)
+                spans.append(Span(start, words[last].end, Kind.NAAM))
                 named.update(range(i, last + 1))
                 i = last + 1
             else:
@@ -217,6 +220,9 @@ class MultiNameFinder:
         if i == 0 or text[words[i - 1].end : words[i].start].strip(" -,:") != "":
             return None
         previous = words[i - 1].low
+        if _ARABIC.search(previous) and previous.startswith("و") and len(previous) > 3:
+            previous = previous[1:]  # "وصديقتها ليلى": "and her friend Layla"
+            words = [*words[: i - 1], words[i - 1]._replace(low=previous), *words[i:]]
         if previous in self._cues.conjunctions and (i - 2) in named:
             return "and"  # "ayşe ve fatma": only a listed name counts after it
         for size in range(min(self._cues.longest, i), 0, -1):
@@ -253,6 +259,17 @@ class MultiNameFinder:
             return False
         # An unknown word right after "my name is" or "my neighbour" is most likely a name.
         return cue in ("strong", "relation") or (after and self._capital(token, text))
+
+    def _prefixed(self, token: Token) -> bool:
+        """Tell whether an Arabic word is a name only without its one-letter prefix."""
+        low = token.low
+        return (
+            len(low) > 3
+            and low.startswith(_ARABIC_PREFIXES)
+            and _ARABIC.search(low) is not None
+            and not self._book.is_name(low)
+            and self._book.is_name(low[1:])
+        )
 
     def _past_interfix(self, words: list[Token], i: int) -> int:
         """Index of the first word after the interfix a name starts with ("van dijk")."""
@@ -298,10 +315,13 @@ class MultiNameFinder:
         return last
 
     def _continues_name(self, token: Token, text: str, first_word_only: bool) -> bool:
+        if self._prefixed(token):
+            return False  # "حسين وزينب": "and Zainab" starts a name of its own
         status = self.lookup(token.low)
         if status == "sure" or (status == "maybe" and token.text[:1].isupper()):
             return True
-        if status == "maybe" and first_word_only and token.low not in self._book.function:
+        ordinary_surname = self._cues.surname_words or token.low not in self._book.guard
+        if status == "maybe" and first_word_only and ordinary_surname and token.low not in self._book.function:
             return True  # "ramazan yıldız": a listed surname that is also a word
         if first_word_only and status is None and token.low not in self._book.ordinary:
             # "jan bakker": a name of another language, even one that is a word there.

@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
-_FORMAT = 10  # bump when the extraction changes, so old caches are rebuilt
+_FORMAT = 11  # bump when the extraction changes, so old caches are rebuilt
 
 # Countries whose residents write a language's names (names-dataset has no Ukraine: the
 # Ukrainian book takes Russian-script names plus Faker's Ukrainian lists).
@@ -71,11 +71,12 @@ _FUNCTION_ZIPF = 5.6  # a word this frequent is never taken for a name on its ow
 _FUNCTION_WORD_ZIPF = 5.0  # a word this frequent (and no top name) is no name even after a cue
 
 
-_ARABIC_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None})
+# Alif maqsura stays: "على" (on) and "علي" (Ali) must not become one word.
+_ARABIC_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ة": "ه", "ـ": None})
 
 
 def normalise_arabic(word: str) -> str:
-    """One spelling for the hamza forms of alif, alif maqsura and taa marbuta (as typed)."""
+    """One spelling for the hamza forms of alif and for taa marbuta, as residents type."""
     return word.translate(_ARABIC_FORMS)
 
 
@@ -90,6 +91,7 @@ class NameBook:
     function: frozenset[str]  # names that are words as frequent as "bana", "back"
     ordinary: frozenset[str]  # the language's frequent words
     frequent: frozenset[str]  # its few thousand most frequent words
+    guard: frozenset[str] = frozenset()  # hand-picked words that are never a name alone
 
     def is_name(self, word: str) -> bool:
         """Tell whether a lower-case word is a first name or surname of this book."""
@@ -145,6 +147,7 @@ def load_book(language: str) -> NameBook:
             ambiguous=frozenset(raw["ambiguous"]) | guard,
             function=frozenset(raw["function"]) - guard,
             frequent=frozenset(raw["frequent"]),
+            guard=frozenset(guard),
             ordinary=ordinary,
         )
         _books[language] = book
