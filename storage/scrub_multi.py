@@ -86,7 +86,8 @@ def load_cues(language: str) -> CueBook:
         surname_words=bool(raw.get("surname_words", False)),
         longest=max((len(p) for p in strong | relation), default=1),
         words=frozenset(w for p in strong | relation for w in p)
-        | frozenset(_fold_cue(w) for key in ("and", "after") for w in raw[key]),
+        | frozenset(_fold_cue(w) for key in ("and", "after") for w in raw[key])
+        | frozenset(_fold_cue(w) for w in raw.get("not_names", ())),
     )
 
 
