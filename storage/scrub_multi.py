@@ -192,10 +192,11 @@ class MultiNameFinder:
     def _guest_lookup(self, word: str) -> Status:
         """A name of another language's book that is no word here nor there is a name."""
         book = self._book
-        if len(word) < 4 or word in book.ordinary or word in book.ambiguous:
+        if len(word) < 4 or word in book.frequent or word in book.ambiguous:
             return None
-        if any(word in guest.frequent for guest in self._guests):
-            return None  # "moja" is a Polish word wherever else it is a name
+        for guest in self._guests:
+            if word in guest.frequent and (word in guest.ambiguous or not guest.is_name(word)):
+                return None  # "moja" is a Polish word wherever else it is a name
         for guest in self._guests:
             if guest.is_name(word) and word not in guest.ambiguous:
                 return "sure"
@@ -261,6 +262,17 @@ class MultiNameFinder:
         # An unknown word right after "my name is" or "my neighbour" is most likely a name.
         return cue in ("strong", "relation") or (after and self._capital(token, text))
 
+    def _word_surname(self, token: Token) -> bool:
+        """Tell whether a listed word after a first name is read as the surname."""
+        if token.low in self._book.function:
+            return False
+        if self._cues.surname_words:
+            return True  # Turkish, English, Polish: "yıldız", "green", "mróz"
+        # Elsewhere only an Arabic family name with the article ("العلي") or an unguarded one.
+        return token.low.startswith("ال") or (
+            token.low not in self._book.guard and not _ARABIC.search(token.low)
+        )
+
     def _prefixed(self, token: Token) -> bool:
         """Tell whether an Arabic word is a name only without its one-letter prefix."""
         low = token.low
@@ -310,7 +322,8 @@ class MultiNameFinder:
                 _adjacent(text, words[k], words[k + 1]) for k in range(last, j)
             ):
                 break
-            if not self._continues_name(words[j], text, first_word_only=last == i):
+            after_interfix = j > last + 1 and words[j].low not in self._book.ordinary
+            if not after_interfix and not self._continues_name(words[j], text, last == i):
                 break
             last = j
         return last
@@ -321,8 +334,7 @@ class MultiNameFinder:
         status = self.lookup(token.low)
         if status == "sure" or (status == "maybe" and token.text[:1].isupper()):
             return True
-        ordinary_surname = self._cues.surname_words or token.low not in self._book.guard
-        if status == "maybe" and first_word_only and ordinary_surname and token.low not in self._book.function:
+        if status == "maybe" and first_word_only and self._word_surname(token):
             return True  # "ramazan yıldız": a listed surname that is also a word
         if first_word_only and status is None and token.low not in self._book.ordinary:
             # "jan bakker": a name of another language, even one that is a word there.
@@ -350,7 +362,7 @@ def foreign_in_dutch() -> MultiNameFinder:
         ambiguous=dutch.ambiguous,
         function=frozenset(),
         ordinary=dutch.ordinary,
-        frequent=dutch.frequent,
+        frequent=dutch.ordinary,  # Dutch text gives no cues: only a name that is no word
     )
     guests = tuple(load_book(other) for other in LANGUAGES if other != "nl")
     return MultiNameFinder(words_only, load_cues("nl"), guests)
