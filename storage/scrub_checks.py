@@ -195,6 +195,7 @@ def bare_street(match: re.Match[str], text: str) -> tuple[int, int] | None:
     if text[start : start + 1].isupper():
         start = _street_start(text, start)
     prefix = _STREET_PREFIX_WORDS.search(match.string, max(0, start - 20), start)
-    if prefix is not None and (prefix.start() == 0 or not match.string[prefix.start() - 1].isalnum()):
+    before = match.string[prefix.start() - 1 : prefix.start()] if prefix is not None else ""
+    if prefix is not None and not before.isalnum():
         start = prefix.start()
     return start, match.end()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from storage.scrub_types import DATA_DIR, read_word_file
 
 # Month names as written after a day number ("12 mart", "12 marca", "12 березня", "12 مارس").
-_MONTHS = (
+_MONTHS = str.split(
     # Turkish
     "ocak şubat subat mart nisan mayıs mayis haziran temmuz ağustos agustos eylül eylul "
     "ekim kasım kasim aralık aralik "
@@ -22,7 +22,7 @@ _MONTHS = (
     # Arabic, Egyptian and Levantine names
     "يناير فبراير مارس ابريل أبريل مايو يونيو يوليو اغسطس أغسطس سبتمبر اكتوبر أكتوبر "
     "نوفمبر ديسمبر شباط اذار آذار نيسان ايار أيار حزيران تموز اب آب ايلول أيلول"
-).split()
+)
 MONTHS_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 MONTH_HINTS = tuple(sorted({month[:3] for month in _MONTHS}))
 
@@ -45,8 +45,8 @@ BIRTH_AFTER_NEEDS = ("doğdum", "doğumlu")
 
 # Words right before a phone number: "telefon numaram", "мій номер", "رقمي", "my number is".
 PHONE_CUES = (
-    r"(?:phone|number|mobile|cell|tel|telefon\w*|numara\w*|numer\w*|номер\w*|телефон\w*"
-    r"|тел|رقم\w*|هاتف\w*|جوال\w*|موبايل|واتساب|whatsapp|viber|nummer|mobiel)"
+    r"\b(?:phone|number|mobile|cell|tel|telefon\w*|numara\w*|numer\w*|номер\w*|телефон\w*"
+    r"|тел|رقم\w*|هاتف\w*|جوال\w*|موبايل|واتساب|whatsapp|viber|nummer|mobiel)\b"
 )
 PHONE_CUE_NEEDS = (
     "phone", "number", "mobile", "cell", "tel", "numara", "numer", "номер", "телефон",

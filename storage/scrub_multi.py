@@ -172,7 +172,7 @@ class MultiNameFinder:
         found = {self._form_status(word, form) for form in self._forms(word)}
         for status in ("sure", "inflected", "maybe"):
             if status in found:
-                return status  # type: ignore[return-value]  # one of Status's literals
+                return status
         return self._guest_lookup(word)
 
     def _form_status(self, word: str, form: str) -> Status:
@@ -203,7 +203,9 @@ class MultiNameFinder:
         return None
 
     def _inflected(self, word: str) -> set[str]:
-        stems = {word[: -len(e)] for e in self._endings if word.endswith(e) and len(word) > len(e) + 2}
+        stems = {
+            word[: -len(e)] for e in self._endings if word.endswith(e) and len(word) > len(e) + 2
+        }
         return stems | {stem + suffix for stem in stems for suffix in self._stem_suffixes}
 
     def _forms(self, word: str) -> list[str]:
@@ -248,8 +250,10 @@ class MultiNameFinder:
         cue = self._cue_before(words, i, text, named)
         after = self._name_follows(words, i, text)
         if status == "inflected":
-            return self._capital(token, text) or cue is not None or (
-                i > 0 and words[i - 1].low in self._cues.governs
+            return (
+                self._capital(token, text)
+                or cue is not None
+                or (i > 0 and words[i - 1].low in self._cues.governs)
             )
         if status == "maybe":
             if self._capital(token, text):

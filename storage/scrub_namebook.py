@@ -208,7 +208,7 @@ def _ranked(path: Path, top: int) -> dict[str, list[str]]:
     countries = {cc for ccs in COUNTRIES.values() for cc in ccs}
     gc.disable()  # millions of small dicts: the collector would only slow the load down
     with gzip.open(path, "rb") as handle:
-        data = pickle.load(handle)  # noqa: S301  # the installed package's own data file
+        data = pickle.load(handle)  # the installed package's own data file
     ranked: dict[str, list[tuple[int, str]]] = {cc: [] for cc in countries}
     for name, info in data.items():
         for cc, rank in info["rank"].items():
@@ -232,12 +232,18 @@ def _faker_names(locale: str) -> tuple[set[str], set[str]]:
     return first, last
 
 
-def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) -> dict[str, list[str]]:
-    import wordfreq  # type: ignore[import-untyped]  # no type information shipped
+def _book(
+    lang: str, first: dict[str, list[str]], last: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    import wordfreq
 
     firsts = [name for cc in COUNTRIES[lang] for name in first[cc]]
     lasts = [name for cc in COUNTRIES[lang] for name in last[cc]]
-    top = {_clean(n) for cc in COUNTRIES[lang] for n in first[cc][:_TOP_RANKED] + last[cc][:_TOP_RANKED]}
+    top = {
+        _clean(n)
+        for cc in COUNTRIES[lang]
+        for n in first[cc][:_TOP_RANKED] + last[cc][:_TOP_RANKED]
+    }
     for locale in _FAKER_LOCALES[lang]:
         extra_first, extra_last = _faker_names(locale)
         firsts += sorted(extra_first)
@@ -264,7 +270,11 @@ def _book(lang: str, first: dict[str, list[str]], last: dict[str, list[str]]) ->
         zipf = wordfreq.zipf_frequency(name, lang)
         if zipf >= _FUNCTION_ZIPF or (zipf >= _AMBIGUOUS_ZIPF and name not in top):
             ambiguous.add(name)
-        elif lang in _OWN_SCRIPT and name not in top and _word_of_mixed_in_language(wordfreq, name, lang):
+        elif (
+            lang in _OWN_SCRIPT
+            and name not in top
+            and _word_of_mixed_in_language(wordfreq, name, lang)
+        ):
             ambiguous.add(name)  # "bel" spelled from a Russian name is a Dutch word
         if zipf >= _FUNCTION_WORD_ZIPF and name not in top:
             function.add(name)

@@ -101,22 +101,7 @@ def _compile(pattern: str) -> re.Pattern[str]:
 _SEP = r"[ .\-/()]{0,3}"
 _TLDS = ("nl", "com", "org", "net", "eu", "info", "io", "app", "online", "shop", "site", "ly")
 _MONTH_HINTS = (
-    "jan",
-    "feb",
-    "mrt",
-    "maa",
-    "mar",
-    "apr",
-    "mei",
-    "may",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "okt",
-    "oct",
-    "nov",
-    "dec",
+    *str.split("jan feb mrt maa mar apr mei may jun jul aug sep okt oct nov dec"),
     *MONTH_HINTS,
 )
 _OBFUSCATED_AT = ("(at)", "[at]", "{at}", "<at>", " at ", "apenstaartje")
@@ -199,14 +184,19 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         Kind.TELEFOON,
-        _compile(PHONE_CUES + r"[^\d\n\x00]{0,24}?(\+?\d(?:" + _SEP + r"\d){6,14})(?![\w]|[-/.]\d)"),
+        _compile(
+            PHONE_CUES + r"[^\d\n\x00]{0,24}?(\+?\d(?:" + _SEP + r"\d){6,14})(?![\w]|[-/.]\d)"
+        ),
         group=1,
         needs=PHONE_CUE_NEEDS,
     ),
     # Mobile numbers of other countries written the local way: Turkish and British
     # "0532 123 45 67", Russian "8 912 345 67 89".
     _Rule(Kind.TELEFOON, _compile(r"(?<![\w+\x00])0\d(?:" + _SEP + r"\d){9,10}(?!\w)")),
-    _Rule(Kind.TELEFOON, _compile(r"(?<![\w+\x00])8" + _SEP + r"9\d\d(?:" + _SEP + r"\d){7}(?!\w)")),
+    _Rule(
+        Kind.TELEFOON,
+        _compile(r"(?<![\w+\x00])8" + _SEP + r"9\d\d(?:" + _SEP + r"\d){7}(?!\w)"),
+    ),
     _Rule(
         Kind.DATUM,
         _compile(r"(?:" + BIRTH_BEFORE + r")\s?" + BIRTH_GLUE + r"(" + _BIRTH_VALUE + r")"),
