@@ -26,6 +26,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "storage")]
 from test_scrub import evaluate, load_cases  # noqa: E402
 from test_scrub_languages import (  # noqa: E402
     OTHER_LANGUAGES,
+    Case,
     evaluate_language,
     load_language_cases,
 )
@@ -111,6 +112,23 @@ def frequent_words_kept(language: str, count: int = 5000) -> float:
     return kept / len(words)
 
 
+def print_held_out() -> None:
+    """Recall and words kept on stories never used to tune the rules (scrub_heldout.yaml)."""
+    import yaml
+
+    raw = yaml.safe_load((ROOT / "tests" / "data" / "scrub_heldout.yaml").read_text("utf-8"))
+    print("held-out stories (never used to tune the rules):")
+    for language in OTHER_LANGUAGES:
+        cases = [
+            Case(item["text"], tuple((k, v) for k, v in item["spans"]))
+            for item in raw
+            if item["lang"] == language
+        ]
+        figures = evaluate_language(language, cases)
+        recall = "  ".join(f"{k} {v:.2f}" for k, v in sorted(figures.recall.items()))
+        print(f"  {language}: {len(cases)} stories  {recall}  words kept {figures.words_kept:.3f}")
+
+
 def print_languages(stories_per_language: int) -> None:
     """Recall, ordinary words kept and throughput for each language other than Dutch."""
     for language in OTHER_LANGUAGES:
@@ -151,6 +169,7 @@ def main() -> None:
 
     warm_up()
     print_languages(args.stories)
+    print_held_out()
     sentences = [case.text for case in cases]
     stories = make_stories(sentences, args.stories)
     lower = [story.lower() for story in stories]
