@@ -219,8 +219,8 @@ def _on_written(turn: Turn, text: str) -> None:
     """An answer in the resident's own words (a free-text question or the title)."""
     if turn.ctx.mentions_danger(text):
         turn.say("danger")
-    scrubbed = turn.ctx.scrub(text, turn.lang)
-    turn.answered(scrubbed)
+    scrubbed = turn.ctx.scrub(text, turn.lang).text
+    turn.answered(turn.ctx.show_placeholders(scrubbed, turn.lang))
     if turn.state.step == "title":
         draft = turn.state.draft
         if draft and draft.story_id:

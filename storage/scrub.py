@@ -39,6 +39,7 @@ __all__ = [
     "language_code",
     "localise_placeholders",
     "ready",
+    "scrub_language",
     "scrub_lines",
     "scrub_story_text",
     "scrub_with_report",
@@ -159,6 +160,14 @@ def find_spans(text: str, language: str = "nl") -> list[Span]:
 
 def _touches(span: Span, ranges: list[tuple[int, int]]) -> bool:
     return any(span.start < end and start < span.end for start, end in ranges)
+
+
+def scrub_language(language: str) -> str:
+    """The language to scrub a conversation's text in: its own when known, else Dutch."""
+    try:
+        return language_code(language)
+    except UnknownLanguage:
+        return "nl"  # the patterns and the Dutch names still run
 
 
 def scrub_with_report(text: str, language: str = "nl") -> ScrubResult:
