@@ -14,6 +14,7 @@ from flows.codebook import answer_cells, codebook, columns
 from flows.forms.schema import Form, Question
 from flows.questions import question_type
 from storage.export import StoryRecord
+from storage.scrub_placeholders import all_placeholders
 
 # How many distinct answers of one question (or about-you texts) are remembered; past it
 # the memory starts afresh, so it stays bounded whatever is stored.
@@ -121,6 +122,8 @@ def write_export(
 def write_codebook(form: Form, out: TextIO, exported_at: datetime) -> None:
     """Write the codebook as JSON."""
     book = codebook(form)
+    # The text columns hold these canonical placeholders; residents saw them in their language.
+    book["placeholders"] = all_placeholders()
     book["exported_at"] = exported_at.isoformat()
     json.dump(book, out, ensure_ascii=False, indent=2)
     out.write("\n")

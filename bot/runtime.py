@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.service import Collaborators, ConversationService
 from bot.settings import Settings
 from bot.staff import StaffOptions
+from flows.context import Scrubbed
 from flows.forms.loader import load_form
 from flows.forms.schema import Form
 from flows.texts import Texts
@@ -47,9 +48,16 @@ def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collabo
     from nlu import language
     from nlu.factory import build_intent_parser
     from nlu.safety import mentions_danger
-    from storage.scrub import scrub_story_text, warm_up
+    from storage.scrub import localise_placeholders, scrub_language, scrub_with_report, warm_up
 
     supported = tuple(languages)
+
+    def scrub(text: str, language: str) -> Scrubbed:
+        result = scrub_with_report(text, scrub_language(language))
+        return Scrubbed(result.text, {kind.value: n for kind, n in result.counts.items()})
+
+    def show_placeholders(text: str, language: str) -> str:
+        return localise_placeholders(text, scrub_language(language))
 
     def detect(text: str, hint: str | None) -> tuple[str, float] | None:
         guess = language.detect_language(text, hint, supported)
@@ -58,7 +66,8 @@ def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collabo
     warm_up()
     language.warm_up()
     return Collaborators(
-        scrub=scrub_story_text,
+        scrub=scrub,
+        show_placeholders=show_placeholders,
         nlu=build_intent_parser(settings.rasa_url, settings.rasa_timeout),
         detect_language=detect,
         mentions_danger=mentions_danger,

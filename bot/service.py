@@ -25,7 +25,7 @@ from bot.intake import Intake
 from bot.staff import StaffDesk, StaffOptions, StaffOutput
 from bot.staff.admission import StoryTags, admit, story_tags
 from bot.staff.desk import STATE_KEY
-from flows.context import Context, IntentParserLike, LanguageDetector
+from flows.context import Context, IntentParserLike, LanguageDetector, Scrubbed
 from flows.engine import command_name, run_turn
 from flows.events import (
     CommandIn,
@@ -75,7 +75,8 @@ def new_story_id() -> str:
 class Collaborators:
     """Pure functions the engine is given: scrubbing, NLU, language, safety."""
 
-    scrub: Callable[[str, str], str] = field(default=lambda text, language: text)
+    scrub: Callable[[str, str], Scrubbed] = field(default=lambda text, language: Scrubbed(text))
+    show_placeholders: Callable[[str, str], str] = field(default=lambda text, language: text)
     nlu: IntentParserLike | None = None
     detect_language: LanguageDetector | None = None
     mentions_danger: Callable[[str], bool] = field(default=lambda text: False)
@@ -242,6 +243,7 @@ class ConversationService:
             new_id=self.new_id,
             about=about,
             scrub=c.scrub,
+            show_placeholders=c.show_placeholders,
             nlu=c.nlu,
             detect_language=c.detect_language,
             mentions_danger=c.mentions_danger,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -30,7 +30,21 @@ class IntentParserLike(Protocol):
 LanguageDetector = Callable[[str, str | None], tuple[str, float] | None]
 
 
-def _keep(text: str, language: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Scrubbed:
+    """Text with its identifying details replaced by placeholders, and how many of each.
+
+    `replaced` counts by canonical placeholder word ("NAAM", "TELEFOON", ...)."""
+
+    text: str
+    replaced: Mapping[str, int] = field(default_factory=dict)
+
+
+def _keep(text: str, language: str) -> Scrubbed:
+    return Scrubbed(text)
+
+
+def _as_stored(text: str, language: str) -> str:
     return text
 
 
@@ -47,7 +61,9 @@ class Context:
     now: datetime
     new_id: Callable[[], str]
     about: dict[str, Any] = field(default_factory=dict)
-    scrub: Callable[[str, str], str] = _keep
+    scrub: Callable[[str, str], Scrubbed] = _keep
+    # Shows stored text with its placeholders in the resident's language ("[NAAM]" -> "[İSİM]").
+    show_placeholders: Callable[[str, str], str] = _as_stored
     nlu: IntentParserLike | None = None
     detect_language: LanguageDetector | None = None
     mentions_danger: Callable[[str], bool] = _never

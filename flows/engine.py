@@ -229,8 +229,8 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
 
 def _on_written(turn: Turn, text: str) -> None:
     """An answer in the resident's own words (a free-text question or the title)."""
-    scrubbed = turn.ctx.scrub(text, turn.lang)
-    turn.answered(scrubbed)
+    scrubbed = turn.ctx.scrub(text, turn.lang).text
+    turn.answered(turn.ctx.show_placeholders(scrubbed, turn.lang))
     if turn.state.step == "title":
         draft = turn.state.draft
         if draft and draft.story_id:

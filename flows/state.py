@@ -39,6 +39,8 @@ class Draft(BaseModel):
     # The sent order of each part (TextIn.sent_order), None where unknown; read only as far
     # as `parts` goes (older drafts have none, emptied parts leave theirs).
     part_orders: list[list[int] | None] = Field(default_factory=list)
+    # What scrubbing replaced in the parts, per canonical placeholder word ("NAAM": 2).
+    replaced: dict[str, int] = Field(default_factory=dict)
     story_id: str | None = None
     detected_language: str | None = None
     detected_probability: float | None = None

@@ -128,6 +128,7 @@ def _save_story(turn: Turn) -> None:
     )
     draft.story_id = story_id
     draft.parts = []
+    draft.replaced = {}
     turn.state.draft = draft
     turn.state.stories_told += 1
     turn.enter("title")
@@ -140,6 +141,7 @@ def _on_confirm(turn: Turn, choice: Choice) -> None:
     elif choice.role == "more":
         if turn.state.draft:
             turn.state.draft.parts = []
+            turn.state.draft.replaced = {}
         turn.say("story_retell")
         turn.enter("story")
     else:

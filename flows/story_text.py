@@ -78,11 +78,13 @@ def add_story_text(turn: Turn, text: str, sent_order: list[int] | None = None) -
     room = limit - sum(len(p) for p in draft.parts)
     scrubbed = turn.ctx.scrub(text.strip(), turn.lang)
     _detect(turn, text)
-    if len(scrubbed) >= room:
-        _insert_part(draft, scrubbed[:room].rstrip(), sent_order)
+    for kind, count in scrubbed.replaced.items():
+        draft.replaced[kind] = draft.replaced.get(kind, 0) + count
+    if len(scrubbed.text) >= room:
+        _insert_part(draft, scrubbed.text[:room].rstrip(), sent_order)
         turn.say("story_full")
         finish_story(turn)
         return
-    _insert_part(draft, scrubbed, sent_order)
+    _insert_part(draft, scrubbed.text, sent_order)
     if not _offer_language(turn):
         turn.ask()

@@ -28,6 +28,16 @@ def chunks(text: str, size: int = MESSAGE_CHUNK) -> list[str]:
     return pieces
 
 
+# Canonical placeholder words grouped as the confirmation names them (the rest: "other").
+_REPLACED_GROUPS = {
+    "NAAM": "names",
+    "ADRES": "addresses",
+    "PLAATS": "addresses",
+    "POSTCODE": "addresses",
+    "TELEFOON": "phones",
+}
+
+
 class Turn:
     """Collects what one turn says and does, on a private copy of the state."""
 
@@ -106,11 +116,28 @@ class Turn:
         )
 
     def _preview(self) -> None:
+        """Show the story as it will be kept, and say honestly what scrubbing replaced."""
         draft = self.state.draft
         story = "\n\n".join(draft.parts) if draft else ""
-        self.say("confirm_intro")
-        for piece in chunks(story):
+        replaced = self._replaced_summary(draft.replaced if draft else {})
+        if replaced:
+            self.say("scrub.replaced", what=replaced)
+        else:
+            self.say("scrub.nothing_found")
+        for piece in chunks(self.ctx.show_placeholders(story, self.lang)):
             self.say_text(piece)
+
+    def _replaced_summary(self, replaced: dict[str, int]) -> str:
+        """ "names (2), phone numbers (1)": what was replaced, in groups a resident knows."""
+        groups: dict[str, int] = {}
+        for kind, count in replaced.items():
+            group = _REPLACED_GROUPS.get(kind, "other")
+            groups[group] = groups.get(group, 0) + count
+        return ", ".join(
+            self.text(f"scrub.{group}", n=groups[group])
+            for group in ("names", "addresses", "phones", "other")
+            if groups.get(group)
+        )
 
     def detour(self, step: Step) -> None:
         """Leave the current question for a moment (language, erasure), to come back later."""

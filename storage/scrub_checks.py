@@ -166,9 +166,36 @@ def street(match: re.Match[str], text: str) -> tuple[int, int] | None:
         return None
     if suffix not in STREET_SUFFIXES_ANY_CASE and not word[:1].isupper():
         return None
-    return _street_start(text, start), match.end()
+    end = match.end()
+    floor = _LOWER_FLOOR.search(text, start, end)
+    if floor is not None:
+        end = floor.start()  # "molenweg 45 i jest": a lower-case "i" is a word (Polish "and")
+    return _street_start(text, start), end
+
+
+_LOWER_FLOOR = re.compile(r"\si{1,3}$")
 
 
 def bsn_ok(match: re.Match[str]) -> bool:
     """Check a nine-digit candidate with the BSN eleven-check."""
     return passes_eleven_check(match.group(0))
+
+
+_STREET_PREFIX_WORDS = re.compile(r"(?:(?:van|sint|st|ter|ten)\s(?:(?:de|der|den)\s)?)+$")
+
+
+def bare_street(match: re.Match[str], text: str) -> tuple[int, int] | None:
+    """Locate a street named without a number: "Hatertseweg", "van welderenstraat"."""
+    from storage.scrub_intl import STREET_WORD_GUARD
+
+    word = match.group(0)
+    if word in STREET_WORD_GUARD or word.endswith(("slaan", "kapelaan")):
+        return None
+    start = match.start()
+    if text[start : start + 1].isupper():
+        start = _street_start(text, start)
+    prefix = _STREET_PREFIX_WORDS.search(match.string, max(0, start - 20), start)
+    before = match.string[prefix.start() - 1 : prefix.start()] if prefix is not None else ""
+    if prefix is not None and not before.isalnum():
+        start = prefix.start()
+    return start, match.end()

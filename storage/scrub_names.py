@@ -12,12 +12,20 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 from typing import NamedTuple
 
 from storage.scrub_patterns import Kind, Span, word_set
+from storage.scrub_types import DATA_DIR, read_word_file
 
-DATA_DIR = Path(__file__).parent / "data"
+__all__ = [
+    "DATA_DIR",
+    "NameFinder",
+    "NameLexicon",
+    "build_lexicon",
+    "fold_ascii",
+    "is_sentence_start",
+    "read_word_file",
+]
 
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 
@@ -112,12 +120,6 @@ class _Token(NamedTuple):
     text: str
     low: str
     fold: str
-
-
-def read_word_file(path: Path) -> set[str]:
-    """Read one word or phrase per line, skipping blank lines and '#' comments."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
 def fold_ascii(word: str) -> str:

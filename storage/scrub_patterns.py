@@ -10,6 +10,7 @@ from storage.scrub_checks import (
     STREET_SUFFIX_RE,
     STREET_SUFFIXES_ANY_CASE,
     STREET_SUFFIXES_CAPITAL,
+    bare_street,
     bsn_ok,
     iban_ok,
     passes_eleven_check,
@@ -18,6 +19,18 @@ from storage.scrub_checks import (
     plate_ok,
     postcode_ok,
     street,
+)
+from storage.scrub_intl import (
+    BARE_STREET_SUFFIXES,
+    BIRTH_AFTER,
+    BIRTH_AFTER_NEEDS,
+    BIRTH_BEFORE,
+    BIRTH_BEFORE_NEEDS,
+    BIRTH_GLUE,
+    MONTH_HINTS,
+    MONTHS_RE,
+    PHONE_CUE_NEEDS,
+    PHONE_CUES,
 )
 from storage.scrub_types import MASK, PLACEHOLDER_RE, Kind, Span, word_set
 
@@ -35,7 +48,7 @@ __all__ = [
 _MONTH = (
     r"(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november"
     r"|december|jan|feb|febr|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec"
-    r"|january|february|march|may|june|july|august|october)"
+    r"|january|february|march|may|june|july|august|october|" + MONTHS_RE + ")"
 )
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 _NUMERIC_DATE = _DAY + r"([-/.])(?:0?[1-9]|1[0-2])\1(?:19|20)?\d{2}"
@@ -88,22 +101,8 @@ def _compile(pattern: str) -> re.Pattern[str]:
 _SEP = r"[ .\-/()]{0,3}"
 _TLDS = ("nl", "com", "org", "net", "eu", "info", "io", "app", "online", "shop", "site", "ly")
 _MONTH_HINTS = (
-    "jan",
-    "feb",
-    "mrt",
-    "maa",
-    "mar",
-    "apr",
-    "mei",
-    "may",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "okt",
-    "oct",
-    "nov",
-    "dec",
+    *str.split("jan feb mrt maa mar apr mei may jun jul aug sep okt oct nov dec"),
+    *MONTH_HINTS,
 )
 _OBFUSCATED_AT = ("(at)", "[at]", "{at}", "<at>", " at ", "apenstaartje")
 _DOT = r"(?:\.|\(dot\)|\[dot\]|\(punt\)|\[punt\]|\sdot\s|\spunt\s)"
@@ -184,6 +183,33 @@ _RULES: tuple[_Rule, ...] = (
         needs=("geb", "verjaardag", "jarig"),
     ),
     _Rule(
+        Kind.TELEFOON,
+        _compile(
+            PHONE_CUES + r"[^\d\n\x00]{0,24}?(\+?\d(?:" + _SEP + r"\d){6,14})(?![\w]|[-/.]\d)"
+        ),
+        group=1,
+        needs=PHONE_CUE_NEEDS,
+    ),
+    # Mobile numbers of other countries written the local way: Turkish and British
+    # "0532 123 45 67", Russian "8 912 345 67 89".
+    _Rule(Kind.TELEFOON, _compile(r"(?<![\w+\x00])0\d(?:" + _SEP + r"\d){9,10}(?!\w)")),
+    _Rule(
+        Kind.TELEFOON,
+        _compile(r"(?<![\w+\x00])8" + _SEP + r"9\d\d(?:" + _SEP + r"\d){7}(?!\w)"),
+    ),
+    _Rule(
+        Kind.DATUM,
+        _compile(r"(?:" + BIRTH_BEFORE + r")\s?" + BIRTH_GLUE + r"(" + _BIRTH_VALUE + r")"),
+        group=1,
+        needs=BIRTH_BEFORE_NEEDS,
+    ),
+    _Rule(
+        Kind.DATUM,
+        _compile(r"(?<![\w\x00])(" + _BIRTH_VALUE + r")" + BIRTH_AFTER),
+        group=1,
+        needs=BIRTH_AFTER_NEEDS,
+    ),
+    _Rule(
         Kind.DATUM,
         _compile(r"\b(" + _DAY_MONTH + r")\s(?:jarig|geboren)\b"),
         group=1,
@@ -257,6 +283,16 @@ _RULES: tuple[_Rule, ...] = (
         ),
     ),
     _Rule(Kind.ADRES, _compile(r"\bpostbus\s?\d{1,6}"), needs=("postbus",)),
+    _Rule(
+        Kind.ADRES,
+        _compile(r"\b[a-zà-ÿ'\u2019-]{3,}(?:" + "|".join(BARE_STREET_SUFFIXES) + r")\b"),
+        locate=bare_street,
+        needs=BARE_STREET_SUFFIXES,
+        needs_digit=False,
+    ),
+    # Polish and other numbers written in groups of three: "512 345 678" (after the BSN
+    # rules, which take nine digits that pass the eleven-check).
+    _Rule(Kind.TELEFOON, _compile(r"(?<![\w+\x00.,])[4-8]\d\d[ -]\d{3}[ -]\d{3}(?![\w]|[.,]\d)")),
     _Rule(
         Kind.LEEFTIJD,
         _compile(

@@ -63,6 +63,7 @@ class EngineChat:
     effects: list[Effect] = field(default_factory=list)
     last: list[Outbound] = field(default_factory=list)
     scrub: Any = None
+    show_placeholders: Any = None
     nlu: Any = None
     detect_language: Any = None
     mentions_danger: Any = None
@@ -73,7 +74,7 @@ class EngineChat:
     def context(self) -> Context:
         """The context of the next turn."""
         extra: dict[str, Any] = {}
-        for name in ("scrub", "nlu", "detect_language", "mentions_danger"):
+        for name in ("scrub", "show_placeholders", "nlu", "detect_language", "mentions_danger"):
             if getattr(self, name) is not None:
                 extra[name] = getattr(self, name)
         return Context(

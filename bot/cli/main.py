@@ -105,9 +105,9 @@ def chat(
     """Talk to the bot in the terminal as one resident."""
     from bot.channels.terminal import TerminalChat
     from bot.cli.common import load_settings, runtime_or_exit
-    from storage.scrub import cache_ready
+    from storage.scrub import ready
 
-    if not cache_ready():
+    if not ready():
         err.print("Preparing the scrubber that takes names and numbers out of stories "
                   "(first start only, about two minutes)...")
     runtime = runtime_or_exit(load_settings())
@@ -122,12 +122,19 @@ def chat(
 
 @app.command()
 def scrub(
-    language: Annotated[str, typer.Option(help="Language of the texts.")] = "nl",
+    language: Annotated[
+        str, typer.Option(help="Language of the texts: nl, en, tr, ar, pl, uk or ru.")
+    ] = "nl",
 ) -> None:
     """Read texts on stdin (one per line) and write them scrubbed, line for line."""
-    from storage.scrub import scrub_lines
+    from storage.scrub import LANGUAGES, UnknownLanguage, language_code, scrub_lines
 
-    for line in scrub_lines((raw.rstrip("\n") for raw in sys.stdin), language):
+    try:
+        code = language_code(language)
+    except UnknownLanguage:
+        err.print(f"Unknown language {language!r}. Choose one of: {', '.join(LANGUAGES)}.")
+        raise typer.Exit(2) from None
+    for line in scrub_lines((raw.rstrip("\n") for raw in sys.stdin), code):
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 

@@ -73,6 +73,15 @@ def test_jsonl_export_and_codebook_describe_each_other(service: ConversationServ
     assert set(sad) == set(form.languages)
 
 
+def test_codebook_lists_the_placeholders_of_scrubbed_text(form: Form) -> None:
+    book = io.StringIO()
+    write_codebook(form, book, datetime(2026, 3, 2, tzinfo=UTC))
+    placeholders = json.loads(book.getvalue())["placeholders"]
+    assert placeholders["[NAAM]"]["ar"] == "[الاسم]"
+    assert placeholders["[TELEFOON]"]["tr"] == "[TELEFON]"
+    assert {"[NAAM]", "[ADRES]", "[TELEFOON]", "[EMAIL]", "[IBAN]", "[BSN]"} <= set(placeholders)
+
+
 def test_export_skips_unconfirmed_and_pages_through_many(service: ConversationService,
                                                          db: Database, form: Form) -> None:
     import storage.export as export_module

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flows.context import Scrubbed
 from flows.events import EraseParticipant, Outbound, SaveAnswer, SaveTitle
 from flows.forms.schema import Form
 from flows.texts import Texts
@@ -57,7 +58,9 @@ def test_a_typed_free_text_answer_closes_its_question(chat: EngineChat) -> None:
 
 
 def test_the_answer_shown_is_the_scrubbed_text(form: Form, texts: Texts) -> None:
-    chat = EngineChat(form, texts, scrub=lambda text, lang: text.replace("Fatma", "[NAAM]"))
+    chat = EngineChat(
+        form, texts, scrub=lambda text, lang: Scrubbed(text.replace("Fatma", "[NAAM]"), {"NAAM": 1})
+    )
     _until(chat, ("text", "Hulp bij schulden"))
     title = chat.question()
     out = chat.text("Fatma hielp")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flows.context import Scrubbed
 from flows.events import (
     EraseParticipant,
     RecordConsent,
@@ -161,7 +162,9 @@ def test_story_text_is_never_a_command_word(chat: EngineChat) -> None:
 
 
 def test_story_is_scrubbed_before_it_is_kept(form: Form, texts: Texts) -> None:
-    chat = EngineChat(form, texts, scrub=lambda text, lang: text.replace("Fatma", "[NAAM]"))
+    chat = EngineChat(
+        form, texts, scrub=lambda text, lang: Scrubbed(text.replace("Fatma", "[NAAM]"), {"NAAM": 1})
+    )
     _to_story_step(chat)
     chat.text("Fatma hielp mij.")
     chat.press("done")
