@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from sqlalchemy.orm import Session
+
 from bot.channels.messages import Question, SentQuestion
 from storage import checkins, turns
 from storage import repositories as repo
@@ -56,10 +58,7 @@ class ChannelRecords:
     def sent_question(self, participant_id: str, channel: str, token: str) -> SentQuestion | None:
         """The last sent message that asked the question with `token` (to edit it)."""
         with self._db.transaction() as session:
-            found = sent_question(session, participant_id, channel, token)
-        if found is None:
-            return None
-        return SentQuestion(found.platform_message_id, Question.from_dict(found.payload))
+            return sent_question_in(session, participant_id, channel, token)
 
     def record_final(self, results: Sequence[tuple[int, FinalStatus]]) -> None:
         """Record outbox rows that will not be sent; "unreachable" also stops check-ins and
@@ -111,3 +110,13 @@ class ChannelRecords:
             return None
         return Recipient(sent.participant_id, self._cipher.decrypt(sent.address), sent.language)
 
+
+
+def sent_question_in(
+    session: Session, participant_id: str, channel: str, token: str
+) -> SentQuestion | None:
+    """The same look-up inside a transaction the caller holds (a turn about to erase)."""
+    found = sent_question(session, participant_id, channel, token)
+    if found is None:
+        return None
+    return SentQuestion(found.platform_message_id, Question.from_dict(found.payload))

@@ -6,14 +6,15 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.channel_records import ChannelRecords
+from bot.channel_records import ChannelRecords, sent_question_in
 from bot.channels.messages import (
+    Answered,
     InboundMessage,
     Payload,
     QueuedMessage,
@@ -156,11 +157,22 @@ class ConversationService:
         event, notices = self._admit(session, state, message.event, now)
         ctx = self._context(now, loaded.about, message.language_hint)
         new_state, result = run_turn(state, event, ctx)
+        payloads = [*notices, *(payload_of(o) for o in result.outbox)]
+        if any(isinstance(e, EraseParticipant) for e in result.effects):
+            payloads = [self._with_sent(session, loaded.id, message.channel, p)
+                        for p in payloads]
         erased = self._apply(session, loaded, message, result, now)
         if not erased:
             turns.save_turn(session, loaded, self._saved_state(new_state, loaded), now)
-        payloads = [*notices, *(payload_of(o) for o in result.outbox)]
         return self._queue(session, loaded.id, message, payloads, now, erased, checkin_id)
+
+    def _with_sent(self, session: Session, pid: str, channel: str, payload: Payload) -> Payload:
+        """An answered notice of a turn that erases names its sent message now: the erasure
+        removes the record a channel would look it up in."""
+        if not isinstance(payload, Answered) or payload.token is None:
+            return payload
+        sent = sent_question_in(session, pid, channel, payload.token)
+        return payload if sent is None else replace(payload, sent=sent)
 
     def _queue(
         self,

@@ -279,8 +279,9 @@ def _on_language_offer(turn: Turn, choice: Choice) -> None:
 
 def _on_erase(turn: Turn, choice: Choice) -> None:
     if choice.role == "yes":
-        # Not closed: erasing removes every row, the sent question included, so no channel
-        # could find the message to close; a press on it later starts afresh.
+        # Closed before the erasure: the service resolves the sent message while it still
+        # exists (see ConversationService), so the channel can close it afterwards.
+        turn.answered(choice.label)
         turn.effect(EraseParticipant())
         language = turn.state.language
         turn.state = State(language=language)

@@ -84,22 +84,34 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Answered:
-    """The question with `token` was answered; `text` says with what."""
+    """The question with `token` was answered; `text` says with what. `sent` names the
+    message to close when it was known as the turn ran (an erasure removes its record)."""
 
     text: str
     token: str | None = None
     language: str | None = None
+    sent: SentQuestion | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The outbox's JSON shape."""
-        return {"kind": "answered", "text": self.text, "choices": [], "multi": False,
-                "question": None, "token": self.token, "language": self.language}
+        data: dict[str, Any] = {"kind": "answered", "text": self.text, "choices": [],
+                                "multi": False, "question": None, "token": self.token,
+                                "language": self.language}
+        if self.sent is not None:
+            data["sent"] = {"message_id": self.sent.platform_message_id,
+                            "question": self.sent.question.to_dict()}
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Answered:
         """Read a stored answered notice."""
+        sent = data.get("sent")
+        known = None
+        if (isinstance(sent, Mapping) and isinstance(sent.get("message_id"), str)
+                and isinstance(sent.get("question"), Mapping)):
+            known = SentQuestion(sent["message_id"], Question.from_dict(sent["question"]))
         return cls(_str(data.get("text")), _optional(data.get("token")),
-                   _optional(data.get("language")))
+                   _optional(data.get("language")), known)
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,7 @@ class TelegramSender:
 
     async def _close(self, item: QueuedMessage, payload: Answered) -> SendResult:
         """An answered question: show the answer under it and take its keyboard away."""
-        question = await self._question(item, payload.token)
+        question = payload.sent or await self._question(item, payload.token)
         if question is None:
             return SendResult("failed")
         text = answered_text(message_texts(question.question)[-1], payload.text)

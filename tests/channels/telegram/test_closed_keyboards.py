@@ -70,3 +70,16 @@ async def test_answered_keyboards_are_removed_and_stale_afterwards(
     assert _now(anna, wish)["text"].endswith("Your answer: Eerder hulp")
     assert "earlier question" in await _press_old(anna, wish, decline)
 
+
+
+async def test_a_confirmed_erasure_closes_its_question_too(
+    webhook: Harness, updates: UpdateFactory
+) -> None:
+    anna = Resident(webhook, updates)
+    await anna.command("start")
+    await _steps(anna, ("choice", "done"), FULL_CONVERSATION[0])
+    await anna.command("verwijder")
+    erase, _ = anna.button("erase_yes")
+    await anna.press("erase_yes")
+    assert "reply_markup" not in _now(anna, erase)
+    assert _now(anna, erase)["text"].endswith("Uw antwoord: 🗑️ Ja, wis alles")
