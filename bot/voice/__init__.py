@@ -1,0 +1,1 @@
+"""Voice: transcribing residents' voice notes and speaking the bot's questions, offline."""
