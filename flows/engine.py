@@ -14,6 +14,7 @@ from flows.events import (
     MediaIn,
     OpenedIn,
     SaveTitle,
+    SpokenIn,
     TextIn,
     TurnResult,
 )
@@ -63,6 +64,12 @@ def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnRes
         case MediaIn(kind=kind):
             turn.say("edited_not_read" if kind == "edited" else "media_not_supported")
             reask(turn)
+        case SpokenIn(problem=problem) if problem is not None:
+            turn.say(f"voice.{problem}")
+            reask(turn)
+        case SpokenIn(transcript=transcript):
+            # Said is as good as typed: matched against the question like text.
+            _on_text(turn, transcript)
         case ChoiceIn(choice_id=choice_id, token=token):
             _on_choice(turn, choice_id, token)
         case TextIn(text=text):

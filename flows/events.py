@@ -53,6 +53,17 @@ class MediaIn:
     kind: MediaKind
 
 
+VoiceProblem = Literal["too_long", "too_large", "unreadable", "silent"]
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenIn:
+    """A voice note, transcribed: what was said, or why it could not be heard."""
+
+    transcript: str = ""
+    problem: VoiceProblem | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class OpenedIn:
     """The resident opened the chat (the terminal starting, for example)."""
@@ -67,7 +78,7 @@ class CheckInIn:
     story_title: str | None = None
 
 
-Inbound = TextIn | ChoiceIn | CommandIn | MediaIn | OpenedIn | CheckInIn
+Inbound = TextIn | ChoiceIn | CommandIn | MediaIn | SpokenIn | OpenedIn | CheckInIn
 
 ChoiceRole = Literal[
     "option", "yes", "no", "more", "skip", "decline", "done", "command", "language"

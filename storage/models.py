@@ -285,3 +285,29 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class TranscriptionJob(Base):
+    """A voice note waiting to be transcribed: the platform's reference to the file (never the
+    audio), deleted once the job is done; the reply address is encrypted as in the outbox."""
+
+    __tablename__ = "transcription_jobs"
+    __table_args__ = (Index("ix_transcription_jobs_status_created_at", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # No foreign key: a voice note can be the very first message, before the participant row.
+    participant_id: Mapped[str] = mapped_column(PSEUDONYM, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[bytes] = mapped_column(LargeBinary)
+    file_ref: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    language_hint: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    problem: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -25,6 +25,7 @@ from storage.models import (
     Participant,
     Role,
     Story,
+    TranscriptionJob,
 )
 
 
@@ -130,7 +131,8 @@ def erase_participant(
     # A worker or admin who erases their data loses their role and their invites' counts;
     # the audit log keeps its entries (who did what with the stories is not theirs alone).
     session.execute(delete(Invite).where(Invite.worker_id == participant_id))
-    for model in (Story, ConsentRecord, ContactAddress, ConversationState, OutboxMessage, Role):
+    for model in (Story, ConsentRecord, ContactAddress, ConversationState, OutboxMessage, Role,
+                  TranscriptionJob):
         column = model.participant_id
         session.execute(delete(model).where(column == participant_id))
     session.execute(delete(Participant).where(Participant.id == participant_id))

@@ -10,6 +10,8 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from flows.events import VoiceProblem
+
 # What Whisper listens to.
 TRANSCRIBE_RATE: Final = 16_000
 # Opus works at 48 kHz; a voice note at 24 kbit/s is clear speech at a few KB per second.
@@ -20,31 +22,31 @@ OPUS_BIT_RATE: Final = 24_000
 class AudioProblem(Exception):
     """A voice note that cannot be transcribed; `reason` says why, for the resident's reply."""
 
-    reason = "unreadable"
+    reason: VoiceProblem = "unreadable"
 
 
 class AudioUnreadable(AudioProblem):
     """Not audio we can decode."""
 
-    reason = "unreadable"
+    reason: VoiceProblem = "unreadable"
 
 
 class AudioTooLong(AudioProblem):
     """Longer than the limit."""
 
-    reason = "too_long"
+    reason: VoiceProblem = "too_long"
 
 
 class AudioTooLarge(AudioProblem):
     """More bytes than we accept (or than the platform lets a bot download)."""
 
-    reason = "too_large"
+    reason: VoiceProblem = "too_large"
 
 
 class AudioSilent(AudioProblem):
     """No speech in it."""
 
-    reason = "silent"
+    reason: VoiceProblem = "silent"
 
 
 @dataclass(frozen=True, slots=True)

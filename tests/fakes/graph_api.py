@@ -286,9 +286,9 @@ class FakeGraphApi:
             return response
 
     def _route(self, request: GraphRequest) -> GraphResponse:
+        self._authorise(request)  # media downloads need the bearer token too, as at Meta
         if request.parts[:2] == ["whatsapp_business", "attachments"]:
             return self._download(request)
-        self._authorise(request)
         self._take_fault(request.path)
         parts, method = request.graph_parts, request.method
         if parts == [self.phone_id, "messages"] and method == "POST":

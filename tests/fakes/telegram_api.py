@@ -203,6 +203,11 @@ class FakeBotApi:
         with self._condition:
             return self._store.add_file(content, file_id, file_path)
 
+    def file_content(self, file_id: str) -> bytes | None:
+        """The bytes of a file the bot sent (a voice note, a document) or a resident's."""
+        with self._condition:
+            return self._store.file_content(file_id)
+
     # -- faults ----------------------------------------------------------------
 
     def fail_next(
@@ -380,6 +385,7 @@ class FakeBotApi:
             "sendMessage": self._store.send_message,
             "sendPhoto": self._store.send_photo,
             "sendDocument": self._store.send_document,
+            "sendVoice": self._store.send_voice,
             "sendChatAction": self._store.send_chat_action,
             "editMessageText": self._store.edit_message_text,
             "editMessageReplyMarkup": self._store.edit_message_reply_markup,

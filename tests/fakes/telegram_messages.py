@@ -128,6 +128,23 @@ class MessageStore:
         }
         return self._store_new(params, {"document": document, **self._caption(params)})
 
+    def send_voice(self, params: JsonDict, files: dict[str, UploadedFile]) -> JsonDict:
+        stored = self._incoming_file(params, files, "voice", "voice/file_{n}.oga")
+        # Telegram keeps a voice note as OGG/Opus whatever the upload called itself.
+        voice: JsonDict = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": int(params.get("duration") or 1),
+            "mime_type": "audio/ogg",
+            "file_size": len(stored.content),
+        }
+        return self._store_new(params, {"voice": voice, **self._caption(params)})
+
+    def file_content(self, file_id: str) -> bytes | None:
+        """The bytes behind a file id (what a bot uploaded, or a resident's voice note)."""
+        stored = self._files.get(file_id)
+        return stored.content if stored is not None else None
+
     def send_chat_action(self, params: JsonDict, _files: dict[str, UploadedFile]) -> bool:
         self._require_chat_id(params)
         if params.get("action") not in CHAT_ACTIONS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,13 +11,6 @@ from bot.voice.audio import AudioSilent, AudioTooLarge, AudioTooLong, encode_ogg
 from bot.voice.model import SHA256, ModelFilesInvalid, prepare_model, sha256_of
 from bot.voice.transcriber import Transcriber
 from tests.bot.voice.speech import spoken
-
-
-@pytest.fixture(scope="module")
-def transcriber() -> Iterator[Transcriber]:
-    model = Transcriber(cpu_threads=2)
-    model.load()
-    yield model
 
 
 @pytest.mark.parametrize(
