@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     retention_sent_messages_days: int = Field(default=7, ge=0)
     retention_update_ids_days: int = Field(default=30, ge=1)
 
+    voice_workers: int = Field(default=1, ge=0)
+    voice_cpu_threads: int = Field(default=2, ge=1)
+    voice_max_seconds: float = Field(default=300, gt=0)
+    voice_busy_after: int = Field(default=2, ge=0)
+    voice_claim_seconds: float = Field(default=600, gt=0)
+
     # The address admins open the dashboard at (https://host, no path), for login links.
     public_url: str | None = None
 

@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 # (the export not for the web service and the chat platforms' libraries).
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bot.cli.serve", "serve"),
+    "worker": ("bot.cli.worker", "worker_command"),
     "erase": ("bot.cli.privacy", "erase"),
     "purge": ("bot.cli.privacy", "purge_command"),
     "export": ("bot.cli.export", "export_command"),

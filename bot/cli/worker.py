@@ -1,0 +1,69 @@
+"""`vertelpunt worker --transcribe`: transcription workers alone, on any machine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import EXIT_CONFIG, fail, load_settings, runtime_or_exit
+from bot.runtime import Runtime
+from bot.voice.pool import WorkerPool
+from bot.voice.sources import AudioSource, TelegramAudio, WhatsAppAudio
+
+
+def worker_command(
+    transcribe: Annotated[
+        bool, typer.Option("--transcribe", help="Transcribe residents' voice notes.")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Workers in this process "
+                                 "[default: VERTELPUNT_VOICE_WORKERS, at least 1]")
+    ] = None,
+) -> None:
+    """Run background workers without the web service (stop with Ctrl-C)."""
+    if not transcribe:
+        fail("say which work: --transcribe", EXIT_CONFIG)
+    settings = load_settings()
+    if settings.telegram_token is None and not settings.whatsapp_phone_id:
+        fail("no channel is configured: set the Telegram or WhatsApp settings", EXIT_CONFIG)
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = runtime_or_exit(settings)
+    try:
+        asyncio.run(_run(runtime, workers or max(1, settings.voice_workers)))
+    finally:
+        runtime.db.dispose()
+
+
+async def _run(runtime: Runtime, count: int) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        sources = await _sources(runtime, stack)
+        # Replies are left in the outbox: the serving processes send them (their sweep).
+        pool = WorkerPool(runtime.service, runtime.settings, sources, count=count)
+        await pool.start()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(pool.stop()))
+        await pool.wait()
+
+
+async def _sources(runtime: Runtime, stack: contextlib.AsyncExitStack) -> dict[str, AudioSource]:
+    settings = runtime.settings
+    sources: dict[str, AudioSource] = {}
+    if settings.telegram_token is not None:
+        from bot.channels.telegram.client import build_bot
+
+        bot = build_bot(settings)
+        await stack.enter_async_context(bot)
+        sources["telegram"] = TelegramAudio(bot)
+    if settings.whatsapp_phone_id:
+        from bot.channels.whatsapp.graph import build_whatsapp, graph_session
+
+        session = await stack.enter_async_context(graph_session(settings.whatsapp_api_url))
+        sources["whatsapp"] = WhatsAppAudio(build_whatsapp(settings, session))
+    return sources
