@@ -95,7 +95,9 @@ def _simple_ask(ctx: Context, state: State) -> Ask:
         case "consent" | "declined" | "new":
             more = system_choice(ctx, lang, "more")
             yes, no = _yes_no(ctx, lang)
-            return Ask(t.get("consent_question", lang), (yes, more, no), "_consent")
+            # Offered until it is on: who cannot read taps the speaker or says its number.
+            listen = () if state.listen else (system_choice(ctx, lang, "command", "listen"),)
+            return Ask(t.get("consent_question", lang), (yes, more, no, *listen), "_consent")
         case "age":
             return Ask(t.get("age_question", lang), _yes_no(ctx, lang, "age_yes", "age_no"), "_age")
         case "parent":
@@ -142,6 +144,10 @@ def _simple_ask(ctx: Context, state: State) -> Ask:
             return Ask(f"{intro}\n{question}", outcomes + stop, "_checkin")
         case "checkin_story":
             return Ask(t.get("checkin_story_question", lang), _yes_no(ctx, lang), "_checkin_story")
+        case "voice_check":
+            heard = tuple(system_choice(ctx, lang, "option", key)
+                          for key in ("keep_voice", "say_again", "type_instead"))
+            return Ask(t.get("voice.check_question", lang), heard, "_voice_check")
         case "erase":
             return Ask(t.get("erase_question", lang),
                        _yes_no(ctx, lang, "erase_yes", "erase_no"), "_erase")

@@ -7,6 +7,7 @@ from flows.checkins import on_checkin_due
 from flows.context import Context
 from flows.events import (
     CheckInIn,
+    Choice,
     ChoiceIn,
     ChoiceRole,
     CommandIn,
@@ -18,12 +19,14 @@ from flows.events import (
     TextIn,
     TurnResult,
 )
+from flows.matching import match_label, match_number
 from flows.questions import question_type
 from flows.questions.base import NoWords, Picked, QuestionType, Toggled, TooLong, Written
 from flows.state import State
 from flows.steps import after_title, hello, on_answer, reask, save_answer, start_new_story, toggle
 from flows.story_text import add_story_text
 from flows.turn import Turn
+from flows.voice import on_spoken, on_voice_check, toggle_listen, typed_at_voice_check
 
 COMMAND_ALIASES = {
     "start": "start",
@@ -37,6 +40,8 @@ COMMAND_ALIASES = {
     "privacy": "privacy",
     "verwijder": "verwijder",
     "delete": "verwijder",
+    "voorlezen": "voorlezen",
+    "listen": "voorlezen",
 }
 # Intents that act as a command when said in words outside the story.
 INTENT_COMMANDS = {
@@ -64,12 +69,8 @@ def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnRes
         case MediaIn(kind=kind):
             turn.say("edited_not_read" if kind == "edited" else "media_not_supported")
             reask(turn)
-        case SpokenIn(problem=problem) if problem is not None:
-            turn.say(f"voice.{problem}")
-            reask(turn)
-        case SpokenIn(transcript=transcript):
-            # Said is as good as typed: matched against the question like text.
-            _on_text(turn, transcript)
+        case SpokenIn():
+            on_spoken(turn, event, _on_text)
         case ChoiceIn(choice_id=choice_id, token=token):
             _on_choice(turn, choice_id, token)
         case TextIn(text=text):
@@ -129,6 +130,8 @@ def run_command(turn: Turn, raw_name: str, payload: str = "") -> None:
     elif name == "taal":
         turn.detour("language")
         turn.ask()
+    elif name == "voorlezen":
+        toggle_listen(turn)
     elif name == "verwijder":
         turn.detour("erase")
         turn.ask()
@@ -147,7 +150,17 @@ def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
         turn.say("stale_button")
         turn.ask()
         return
-    on_answer(turn, choice)
+    _answer(turn, choice)
+
+
+def _answer(turn: Turn, choice: Choice) -> None:
+    """A choice made: the voice check and the listen button first, then every other step."""
+    if turn.state.step == "voice_check":
+        on_voice_check(turn, choice)
+    elif choice.id == "listen" and choice.role == "command":
+        toggle_listen(turn, on=True)
+    else:
+        on_answer(turn, choice)
 
 
 def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None:
@@ -162,10 +175,17 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
         add_story_text(turn, text, sent_order)
         return
     ask = turn.pending()
+    if turn.state.step == "voice_check":
+        picked = match_number(text, ask.choices) or match_label(text, ask.choices)
+        if picked is not None:
+            _answer(turn, picked)
+        else:
+            typed_at_voice_check(turn, text)
+        return
     reading = _reader(turn, ask).read_typed(text, ask, _system_synonyms(turn, ask))
     match reading:
         case Picked(choice=choice):
-            on_answer(turn, choice)
+            _answer(turn, choice)
         case Toggled(option_ids=option_ids):
             toggle(turn, list(option_ids))
         case Written(text=written):
@@ -225,7 +245,7 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
     role = INTENT_ROLES.get(result.intent)
     choice = ask.with_role(role) if role else None
     if choice is not None:
-        on_answer(turn, choice)
+        _answer(turn, choice)
         return True
     command = INTENT_COMMANDS.get(result.intent)
     if command is not None and result.confidence >= turn.ctx.command_threshold:

@@ -108,13 +108,15 @@ class Choice:
         return data
 
 
-OutboundKind = Literal["message", "update", "answered"]
+OutboundKind = Literal["message", "update", "answered", "speech"]
 
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
     """A message for the resident. `update` redraws the question with `token`;
-    `answered` tells a channel the question with `token` was answered with `text`."""
+    `answered` tells a channel the question with `token` was answered with `text`;
+    `speech` is `text` to send as a voice note, `private` when it quotes the resident (it is
+    then never kept on disk)."""
 
     text: str
     choices: tuple[Choice, ...] = ()
@@ -123,10 +125,11 @@ class Outbound:
     token: str | None = None
     kind: OutboundKind = "message"
     language: str | None = None
+    private: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Serialisable form, for the outbox."""
-        return {
+        data: dict[str, Any] = {
             "kind": self.kind,
             "text": self.text,
             "choices": [c.as_dict() for c in self.choices],
@@ -135,6 +138,9 @@ class Outbound:
             "token": self.token,
             "language": self.language,
         }
+        if self.private:
+            data["private"] = True
+        return data
 
 
 @dataclass(frozen=True, slots=True)

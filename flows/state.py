@@ -28,6 +28,7 @@ Step = Literal[
     "language_offer",
     "checkin",
     "checkin_story",
+    "voice_check",
 ]
 
 
@@ -45,6 +46,9 @@ class Draft(BaseModel):
     detected_language: str | None = None
     detected_probability: float | None = None
     parent_story_id: str | None = None
+    # A spoken part, scrubbed, until the resident keeps it, says it again or types it.
+    heard: str | None = None
+    heard_replaced: dict[str, int] = Field(default_factory=dict)
 
 
 class CheckInRef(BaseModel):
@@ -80,3 +84,5 @@ class State(BaseModel):
     checkin: CheckInRef | None = None
     # Said to be younger than 16 at the age question: help lines add De Kindertelefoon.
     under_16: bool = False
+    # Listen mode: questions, choices and the confirmation also come as voice notes.
+    listen: bool = False

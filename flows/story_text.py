@@ -11,7 +11,8 @@ from flows.turn import Turn
 DETECT_MIN_CHARACTERS = 25
 
 
-def _is_done_word(turn: Turn, text: str) -> bool:
+def is_done_word(turn: Turn, text: str) -> bool:
+    """Whether a message is only the done word ("klaar"): the button typed or said."""
     # A message that is only the done word ("klaar") is the button typed, not story text.
     wanted = normalise(text)
     words = turn.ctx.texts.words("synonyms.done", turn.lang)
@@ -63,9 +64,12 @@ def _insert_part(draft: Draft, part: str, sent_order: list[int] | None) -> None:
     draft.part_orders = orders
 
 
-def add_story_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None:
-    """Keep one more part of the story, scrubbed; finish when the story is full."""
-    if _is_done_word(turn, text):
+def add_story_text(turn: Turn, text: str, sent_order: list[int] | None = None,
+                   scrubbed: bool = False,
+                   already_replaced: dict[str, int] | None = None) -> None:
+    """Keep one more part of the story, scrubbed (`scrubbed`: it was already, replacing
+    `already_replaced`, and the resident checked it); finish when the story is full."""
+    if not scrubbed and is_done_word(turn, text):
         finish_story(turn, turn.pending().with_role("done"))
         return
     if not normalise(text):
@@ -76,15 +80,19 @@ def add_story_text(turn: Turn, text: str, sent_order: list[int] | None = None) -
         draft = turn.state.draft = Draft()
     limit = turn.ctx.form.story.max_characters
     room = limit - sum(len(p) for p in draft.parts)
-    scrubbed = turn.ctx.scrub(text.strip(), turn.lang)
+    if scrubbed:
+        kept, replaced = text.strip(), dict(already_replaced or {})
+    else:
+        result = turn.ctx.scrub(text.strip(), turn.lang)
+        kept, replaced = result.text, dict(result.replaced)
     _detect(turn, text)
-    for kind, count in scrubbed.replaced.items():
+    for kind, count in replaced.items():
         draft.replaced[kind] = draft.replaced.get(kind, 0) + count
-    if len(scrubbed.text) >= room:
-        _insert_part(draft, scrubbed.text[:room].rstrip(), sent_order)
+    if len(kept) >= room:
+        _insert_part(draft, kept[:room].rstrip(), sent_order)
         turn.say("story_full")
         finish_story(turn)
         return
-    _insert_part(draft, scrubbed.text, sent_order)
+    _insert_part(draft, kept, sent_order)
     if not _offer_language(turn):
         turn.ask()

@@ -7,6 +7,7 @@ from typing import Any
 from flows.asks import Ask, pending_ask
 from flows.context import Context
 from flows.events import Effect, Outbound, OutboundKind, TurnResult
+from flows.listening import spoken_question
 from flows.state import Resume, State, Step
 
 # Telegram allows 4,096 characters; stay well below so the intro line fits too.
@@ -64,6 +65,12 @@ class Turn:
         """Send a text as it is (already in the resident's language)."""
         self.result.outbox.append(Outbound(text=text, language=self.lang))
 
+    def speak(self, text: str, private: bool = False) -> None:
+        """Send a text as a voice note too; `private` when it quotes the resident."""
+        self.result.outbox.append(
+            Outbound(text=text, kind="speech", language=self.lang, private=private)
+        )
+
     def effect(self, effect: Effect) -> None:
         """Record something for the service to store."""
         self.result.effects.append(effect)
@@ -102,6 +109,8 @@ class Turn:
                 language=self.lang,
             )
         )
+        if self.state.listen and kind == "message":
+            self.speak(spoken_question(self.ctx.texts, self.lang, ask.text, ask.choices))
 
     def answered(self, label: str, token: int | None = None) -> None:
         """Tell the channel which answer closed the pending question (or the question with
@@ -126,6 +135,8 @@ class Turn:
             self.say("scrub.nothing_found")
         for piece in chunks(self.ctx.show_placeholders(story, self.lang)):
             self.say_text(piece)
+        if self.state.listen:
+            self.speak(story, private=True)
 
     def _replaced_summary(self, replaced: dict[str, int]) -> str:
         """ "names (2), phone numbers (1)": what was replaced, in groups a resident knows."""
