@@ -49,6 +49,11 @@ class Speaker:
         speech = Espeak.shared().speak(speakable(text), language, self.words_per_minute)
         return encode_ogg_opus(speech.samples, speech.sample_rate)
 
+    def voice_note(self, text: str, language: str, private: bool) -> bytes:
+        """A speech payload as a voice note: the resident's own words (`private`) rendered
+        fresh and forgotten, every other text from the cache."""
+        return self.speak(text, language) if private else self.speak_fixed(text, language)
+
     def cache_key(self, text: str, language: str) -> str:
         """The name of a fixed text's rendering: every input that changes the sound."""
         parts = (_FORMAT, self._engine_version, self.voice(language), str(self.words_per_minute),
