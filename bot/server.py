@@ -84,6 +84,7 @@ def build_app(
     from bot.channels.contract import ChannelNotConfigured, InstallOptions
     from bot.channels.registry import install_channels
     from bot.scheduler import install_scheduler
+    from bot.voice.install import install_voice
     from bot.web.dashboard import install_dashboard
 
     app = create_app(runtime)
@@ -92,6 +93,7 @@ def build_app(
     except ChannelNotConfigured as error:
         raise ServeRefused(str(error)) from error
     app.state.senders = senders
+    install_voice(app, runtime, senders)
     # Web parts besides the channels' are installed here, each by its own install(app, runtime).
     install_dashboard(app, runtime)
     if scheduler:

@@ -240,6 +240,12 @@ class ConversationService:
         notice = Text(self.texts.get(admission.notice, state.language), state.language)
         return CommandIn(event.name, admission.payload), [notice]
 
+    def language_of(self, participant_id: str, hint: str | None = None) -> str:
+        """A participant's language now; for one not seen before, the first language."""
+        with self.db.transaction() as session:
+            stored = repo.participant_language(session, participant_id)
+        return stored or self.first_language(hint)
+
     def first_language(self, hint: str | None) -> str:
         """The form's language a platform's language hint (`nl-NL`) stands for, else the
         form's default."""

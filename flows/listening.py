@@ -8,6 +8,9 @@ from flows.events import Choice
 from flows.matching import normalise
 from flows.texts import Texts, load_catalogue
 
+# Longer than this, a number at the end is part of a sentence, not an answer.
+MAX_NUMBER_WORDS = 5
+
 
 def spoken_question(texts: Texts, language: str, text: str, choices: Sequence[Choice]) -> str:
     """The question, then its choices read with their numbers as words ("Zeg of typ: één,
@@ -23,13 +26,20 @@ def spoken_question(texts: Texts, language: str, text: str, choices: Sequence[Ch
 
 
 def number_heard(texts: Texts, language: str, transcript: str) -> str | None:
-    """A transcript that is only a number word ("Twee.") as its digit ("2"), so a spoken
-    number answers like a typed one; None for anything else."""
-    wanted = normalise(transcript)
-    if not wanted:
+    """A short utterance that ends in a number ("Twee.", "nummer 3", "I choose number
+    three") as that number's digits, so a spoken number answers like a typed one; None for
+    anything else."""
+    said = normalise(transcript).split()
+    if not said or len(said) > MAX_NUMBER_WORDS:
         return None
-    for position, word in enumerate(number_words(texts, language), start=1):
-        if normalise(word) == wanted:
+    last = said[-1]
+    if last.isdigit():
+        return last
+    numbers = [(position, normalise(word).split())
+                for position, word in enumerate(number_words(texts, language), start=1)]
+    # Longest first: "on iki" is twelve, not two.
+    for position, word in sorted(numbers, key=lambda found: -len(found[1])):
+        if word and said[-len(word):] == word:
             return str(position)
     return None
 

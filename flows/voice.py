@@ -22,7 +22,7 @@ def on_spoken(turn: Turn, event: SpokenIn, on_text: Callable[[Turn, str], None])
         reask(turn)
         return
     transcript = event.transcript.strip()
-    as_typed = number_heard(turn.ctx.texts, turn.lang, transcript) or transcript
+    as_typed = _as_typed(turn, transcript)
     if turn.state.step == "voice_check":
         choices = turn.pending().choices
         picked = match_number(as_typed, choices) or match_label(as_typed, choices)
@@ -33,6 +33,14 @@ def on_spoken(turn: Turn, event: SpokenIn, on_text: Callable[[Turn, str], None])
         _heard_story(turn, transcript)
         return
     on_text(turn, as_typed)
+
+
+def _as_typed(turn: Turn, transcript: str) -> str:
+    """What a resident said as what they would have typed: a spoken number ("nummer twee")
+    as its digit where buttons are asked for; free text stays as it was said."""
+    if turn.state.step in ("story", "title") or turn.pending().free_text:
+        return transcript
+    return number_heard(turn.ctx.texts, turn.lang, transcript) or transcript
 
 
 def _heard_story(turn: Turn, transcript: str) -> None:

@@ -115,6 +115,11 @@ def save_contact(
         row.reachable = True
 
 
+def participant_language(session: Session, participant_id: str) -> str | None:
+    """The language a participant talks in now, or None for one not seen before."""
+    return session.scalar(select(Participant.language).where(Participant.id == participant_id))
+
+
 def erase_participant(
     session: Session, participant_id: str, now: datetime, requested_by: str
 ) -> None:

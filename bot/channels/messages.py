@@ -19,6 +19,16 @@ FILE_KINDS: tuple[FileKind, ...] = ("document", "photo")
 
 
 @dataclass(frozen=True, slots=True)
+class VoiceNote:
+    """A voice note as the platform holds it: its file reference and what it says of length
+    and size. The audio is fetched by a transcription worker, never stored."""
+
+    file_ref: str
+    seconds: int | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class InboundMessage:
     """A platform update turned into an engine event, with where to reply. A forwarded
     message was written by someone else: it never acts with the sender's role."""
@@ -30,6 +40,8 @@ class InboundMessage:
     update_id: str | None = None
     language_hint: str | None = None
     forwarded: bool = False
+    # A voice note to transcribe before its turn (the event is then MediaIn("voice")).
+    voice: VoiceNote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +159,28 @@ class File:
                    _str(data.get("text")) or caption, _optional(data.get("language")))
 
 
-Payload = Text | Question | Answered | File
+@dataclass(frozen=True, slots=True)
+class Speech:
+    """A text to send as a voice note too (listen mode); `private` when it quotes the
+    resident, so its rendering is never kept on disk."""
+
+    text: str
+    language: str | None = None
+    private: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The outbox's JSON shape."""
+        return {"kind": "speech", "text": self.text, "choices": [], "language": self.language,
+                "private": self.private}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Speech:
+        """Read a stored speech payload."""
+        return cls(_str(data.get("text")), _optional(data.get("language")),
+                   data.get("private") is True)
+
+
+Payload = Text | Question | Answered | File | Speech
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +207,8 @@ def payload_from_dict(data: Mapping[str, Any]) -> Payload:
     kind = data.get("kind") or "message"
     if kind == "answered":
         return Answered.from_dict(data)
+    if kind == "speech":
+        return Speech.from_dict(data)
     if kind in FILE_KINDS:
         return File.from_dict(data)
     if kind == "update" or data.get("choices") or data.get("question") or data.get("token"):
@@ -186,6 +221,8 @@ def payload_of(outbound: Outbound) -> Payload:
     """The engine's message as the payload channels render."""
     if outbound.kind == "answered":
         return Answered(outbound.text, outbound.token, outbound.language)
+    if outbound.kind == "speech":
+        return Speech(outbound.text, outbound.language, outbound.private)
     if outbound.kind == "update" or outbound.choices or outbound.question or outbound.token:
         return Question(outbound.text, outbound.choices, outbound.multi, outbound.question,
                         outbound.token, outbound.language, redraw=outbound.kind == "update")

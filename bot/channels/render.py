@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import replace
 from typing import Generic, TypeVar
 
-from bot.channels.messages import Answered, File, Payload, Question, Text
+from bot.channels.messages import Answered, File, Payload, Question, Speech, Text
 from flows.events import Choice
 
 Drawn = TypeVar("Drawn")
@@ -42,6 +42,8 @@ class Renderer(ABC, Generic[Drawn]):
             return self.answered(payload)
         if isinstance(payload, File):
             return self.file(payload)
+        if isinstance(payload, Speech):
+            return self.speech(payload)
         return self.text(payload)
 
     @abstractmethod
@@ -62,6 +64,10 @@ class Renderer(ABC, Generic[Drawn]):
 
     def answered(self, payload: Answered) -> list[Drawn]:
         """A question was answered: nothing, the next message shows it was taken."""
+        return []
+
+    def speech(self, payload: Speech) -> list[Drawn]:
+        """A voice note: nothing for a channel without sound, the text was shown already."""
         return []
 
     def file(self, payload: File) -> list[Drawn]:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.channels.messages import File, InboundMessage, Question, QueuedMessage
+from bot.channels.messages import File, InboundMessage, Question, QueuedMessage, Speech
 from bot.channels.render import Renderer, with_descriptions
 from bot.service import ConversationService
-from flows.events import Choice, ChoiceIn, CommandIn, Inbound, OpenedIn, TextIn
+from bot.voice.audio import AudioProblem
+from bot.voice.speaker import Speaker
+from bot.voice.transcriber import Transcriber
+from flows.events import Choice, ChoiceIn, CommandIn, Inbound, OpenedIn, SpokenIn, TextIn
 
 log = logging.getLogger(__name__)
 CHANNEL = "terminal"
@@ -34,8 +39,24 @@ class BadJsonLine(ValueError):
     """A line of the JSON-lines interface that is not one of the accepted objects."""
 
 
-def parse_json_line(line: str) -> Inbound:
-    """`{"text": ...}`, `{"choice": ...}` or `{"command": "/stop"}` as an engine event."""
+@dataclass(frozen=True, slots=True)
+class VoiceFile:
+    """A voice note given by its path (`{"voice": "note.ogg"}`, or `/spraak note.ogg`)."""
+
+    path: Path
+
+
+def parse_voice(line: str) -> VoiceFile | None:
+    """`/spraak PATH` (or `/voice PATH`) typed in the terminal chat."""
+    head, _, rest = line.strip().partition(" ")
+    if head in ("/spraak", "/voice") and rest.strip():
+        return VoiceFile(Path(rest.strip()).expanduser())
+    return None
+
+
+def parse_json_line(line: str) -> Inbound | VoiceFile:
+    """`{"text": ...}`, `{"choice": ...}`, `{"command": "/stop"}` or `{"voice": "note.ogg"}`
+    as an engine event (a voice note as its file, transcribed by the chat)."""
     if not line.strip():
         raise BadJsonLine("empty line")
     try:
@@ -70,14 +91,19 @@ def _event_of(data: dict[str, Any]) -> Inbound:
         return event if isinstance(event, CommandIn) else CommandIn(name="")
     if isinstance(data.get("text"), str):
         return TextIn(text=data["text"])
-    raise BadJsonLine('expected {"text": ...}, {"choice": ...} or {"command": ...}')
+    if isinstance(data.get("voice"), str) and data["voice"]:
+        return VoiceFile(Path(data["voice"]).expanduser())
+    raise BadJsonLine(
+        'expected {"text": ...}, {"choice": ...}, {"command": ...} or {"voice": ...}')
 
 
 class TerminalRenderer(Renderer[str]):
     """Payloads as terminal text: choices as numbered lines, files written to a folder."""
 
-    def __init__(self, files_dir: Path = DEFAULT_FILES_DIR) -> None:
+    def __init__(self, files_dir: Path = DEFAULT_FILES_DIR,
+                 speaker: Speaker | None = None) -> None:
         self.files_dir = files_dir
+        self.speaker = speaker or Speaker()
 
     def plain(self, text: str, language: str | None) -> list[str]:
         """Text as it is: a terminal has no length limit."""
@@ -98,6 +124,17 @@ class TerminalRenderer(Renderer[str]):
         """A file is written to the files folder; its caption and path are shown."""
         return [render_file(payload, save_file(payload, self.files_dir), jsonl=False)]
 
+    def speech(self, payload: Speech) -> list[str]:
+        """The voice note the bot would send, written to the files folder; its path shown."""
+        return [f"🔊 {self.voice_file(payload)}"]
+
+    def voice_file(self, payload: Speech) -> Path:
+        """Speak the text into the files folder (named by its content); returns the path."""
+        audio = self.speaker.voice_note(payload.text, payload.language or "nl",
+                                        payload.private)
+        name = f"voice-{hashlib.sha256(audio).hexdigest()[:16]}.ogg"
+        return save_file(File("document", name, "audio/ogg", audio, "", ""), self.files_dir)
+
 
 class JsonLinesRenderer(TerminalRenderer):
     """Payloads as objects of the machine interface, one per line."""
@@ -113,6 +150,11 @@ class JsonLinesRenderer(TerminalRenderer):
     def file(self, payload: File) -> list[str]:
         """The file written to the files folder, its path in `file`."""
         return [render_file(payload, save_file(payload, self.files_dir), jsonl=True)]
+
+    def speech(self, payload: Speech) -> list[str]:
+        """The voice note it would send: `{"voice": path, "text": what it says}`."""
+        return [json.dumps({"voice": str(self.voice_file(payload)), "text": payload.text},
+                           ensure_ascii=False)]
 
 
 def _json_message(
@@ -162,6 +204,7 @@ class TerminalChat:
         self.jsonl = jsonl
         self.files_dir = files_dir
         self.renderer = JsonLinesRenderer(files_dir) if jsonl else TerminalRenderer(files_dir)
+        self.transcriber: Transcriber | None = None
         self.participant_id = service.participant_id(CHANNEL, user)
 
     def _deliver(self, queued: Iterable[QueuedMessage]) -> None:
@@ -192,6 +235,24 @@ class TerminalChat:
             return
         self._deliver(self.service.handle(message) or [])
 
+    def send_voice(self, voice: VoiceFile) -> None:
+        """A voice note from a file: transcribed here, in the resident's language, then its
+        turn as if it had come through a channel."""
+        try:
+            audio = voice.path.read_bytes()
+        except OSError as error:
+            self._error(f"cannot read {voice.path}: {error.strerror}")
+            return
+        if self.transcriber is None:
+            self.transcriber = Transcriber()
+        language = self.service.language_of(self.participant_id)
+        try:
+            heard = self.transcriber.transcribe(audio, language)
+        except AudioProblem as problem:
+            self.send(SpokenIn(problem=problem.reason))
+            return
+        self.send(SpokenIn(heard.text))
+
     def open(self) -> None:
         """As if the resident opened the chat; first, shown, any replies a crash left unsent."""
         leftovers = [
@@ -216,13 +277,16 @@ class TerminalChat:
                     self._error(str(error))
                     continue
             else:
-                event = parse_typed(line)
+                event = parse_voice(line) or parse_typed(line)
             self._turn(event)
 
-    def _turn(self, event: Inbound) -> None:
+    def _turn(self, event: Inbound | VoiceFile) -> None:
         # Whatever a line holds, the chat goes on: a turn that fails is said, not fatal.
         try:
-            self.send(event)
+            if isinstance(event, VoiceFile):
+                self.send_voice(event)
+            else:
+                self.send(event)
         except Exception as error:
             log.debug("terminal: turn failed", exc_info=error)
             self._error(f"that did not work ({type(error).__name__}); try again")

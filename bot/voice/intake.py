@@ -1,34 +1,20 @@
-"""A voice note arrives: store a transcription job (no audio) and answer the platform at once."""
+"""The intake step for voice notes: store a transcription job (no audio) and hold the message;
+a worker runs its turn once the words are there. The platform gets its answer at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Callable
 
-from bot.service import ConversationService, InboundMessage, QueuedMessage
-from flows.events import Outbound
+from bot.channels.messages import InboundMessage, QueuedMessage, Text, VoiceNote
+from bot.intake import Held
+from bot.service import ConversationService
 from storage import transcriptions, turns
 from storage.transcriptions import NewJob
 
 # With this many voice notes waiting, a new one first gets "one moment".
 BUSY_AFTER = 2
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceNote:
-    """The platform's reference to a voice note, with what it says of length and size."""
-
-    file_ref: str
-    seconds: int | None = None
-    size: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """The job was stored (or the update was seen before: `duplicate`); `queued` are
-    replies to send now ("one moment" when many voice notes wait)."""
-
-    duplicate: bool
-    queued: list[QueuedMessage]
+Deliver = Callable[[list[QueuedMessage]], Awaitable[None]]
 
 
 class VoiceIntake:
@@ -37,10 +23,23 @@ class VoiceIntake:
     def __init__(self, service: ConversationService, busy_after: int = BUSY_AFTER) -> None:
         self.service = service
         self.busy_after = busy_after
+        # How replies of this step ("one moment") go out, by channel; set as channels start.
+        self.deliver: dict[str, Deliver] = {}
 
-    def accept(self, message: InboundMessage, note: VoiceNote) -> Accepted:
+    async def __call__(self, message: InboundMessage) -> InboundMessage | Held:
+        """A voice note becomes a job and is held; anything else goes on as it came."""
+        if message.voice is None:
+            return message
+        queued = await asyncio.to_thread(self.accept, message, message.voice)
+        deliver = self.deliver.get(message.channel)
+        if queued and deliver is not None:
+            await deliver(queued)
+        return Held("transcribing")
+
+    def accept(self, message: InboundMessage, note: VoiceNote) -> list[QueuedMessage]:
         """One job per update (a redelivery stores nothing); the job holds the file
-        reference and the encrypted reply address, never the audio."""
+        reference and the encrypted reply address, never the audio. Returns the replies to
+        send now: "one moment" when many voice notes wait."""
         service = self.service
         pid = service.participant_id(message.channel, message.user_id)
         now = service.clock()
@@ -49,7 +48,7 @@ class VoiceIntake:
             loaded = turns.lock_and_load(session, pid, service.first_language(
                 message.language_hint), now, update)
             if loaded is None:
-                return Accepted(True, [])
+                return []
             sealed = service.cipher.encrypt(message.address)
             busy = transcriptions.waiting(session) >= self.busy_after
             transcriptions.add_job(session, NewJob(
@@ -57,10 +56,8 @@ class VoiceIntake:
                 message.language_hint, message.forwarded,
             ), now)
             if not busy:
-                return Accepted(False, [])
-            text = service.texts.get("voice.wait", loaded.language)
-            payload = Outbound(text=text, language=loaded.language).as_dict()
-            ids = turns.queue_messages(session, pid, message.channel, sealed, [payload], now,
-                                       sender=service.instance)
-        return Accepted(False, [QueuedMessage(ids[0], pid, message.channel, message.address,
-                                              payload)])
+                return []
+            payload = Text(service.texts.get("voice.wait", loaded.language), loaded.language)
+            ids = turns.queue_messages(session, pid, message.channel, sealed,
+                                       [payload.to_dict()], now, sender=service.instance)
+        return [QueuedMessage(ids[0], pid, message.channel, message.address, payload)]

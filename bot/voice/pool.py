@@ -9,9 +9,10 @@ from datetime import timedelta
 
 from bot.service import ConversationService
 from bot.settings import Settings
+from bot.voice.intake import Deliver
 from bot.voice.sources import AudioSource
 from bot.voice.transcriber import Transcriber
-from bot.voice.worker import Deliver, TranscriptionWorker, WorkerOptions
+from bot.voice.worker import TranscriptionWorker, WorkerOptions
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,7 @@ class WorkerPool:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        """Load the models (checked by sha256; seconds) and start working."""
-        for worker in self.workers:
-            await asyncio.to_thread(worker.transcriber.load)
+        """Start working; each model is checked and loaded with its first job (seconds)."""
         self._stopping.clear()
         self._tasks = [asyncio.create_task(w.run_forever(self._stopping)) for w in self.workers]
         log.info("voice: %d transcription workers started", len(self.workers))

@@ -7,25 +7,42 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from bot.service import ConversationService, InboundMessage, QueuedMessage
+from bot.channels.messages import InboundMessage, QueuedMessage
+from bot.outbox import ChannelSender
+from bot.service import ConversationService
 from bot.voice.audio import AudioProblem
+from bot.voice.intake import Deliver
 from bot.voice.sources import AudioSource, DownloadFailed, FileGone
 from bot.voice.transcriber import Transcriber
 from flows.events import SpokenIn, VoiceProblem
 from storage import transcriptions
-from storage.models import Participant
 from storage.transcriptions import ClaimedJob
 
 log = logging.getLogger(__name__)
 # A download that keeps failing is given up after this many tries (the resident is told).
 MAX_ATTEMPTS = 3
-Deliver = Callable[[list[QueuedMessage]], None]
+
+
+def deliver_through(service: ConversationService, sender: ChannelSender) -> Deliver:
+    """Send a turn's replies one after another through a channel and record each result, as
+    the channel's own sending does; what fails stays pending for its sweep."""
+
+    async def deliver(queued: list[QueuedMessage]) -> None:
+        for item in queued:
+            result = await sender.send(item)
+            if result.status == "sent":
+                await asyncio.to_thread(service.mark_sent,
+                                        [(item.outbox_id, result.platform_message_id)])
+            elif result.status != "retry":
+                await asyncio.to_thread(service.mark, item.outbox_id, result.status)
+            if result.status in ("retry", "unreachable"):
+                break  # keep the order: the rest waits with it, or cannot arrive
+
+    return deliver
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +112,8 @@ class TranscriptionWorker:
         except FileGone:
             await self._feed(job, SpokenIn(problem="unreadable"))
             return
-        language = await asyncio.to_thread(self._language, job)
+        language = await asyncio.to_thread(self.service.language_of, job.participant_id,
+                                           job.language_hint)
         try:
             transcript = await asyncio.to_thread(self.transcriber.transcribe, audio, language)
         except AudioProblem as error:
@@ -125,18 +143,11 @@ class TranscriptionWorker:
         with self.service.db.transaction() as session:
             transcriptions.release(session, job.id)
 
-    def _language(self, job: ClaimedJob) -> str:
-        """The resident's language now: Whisper is told it, never left to guess."""
-        with self.service.db.transaction() as session:
-            stored = session.scalar(
-                select(Participant.language).where(Participant.id == job.participant_id))
-        return stored or self.service.first_language(job.language_hint)
-
     async def _feed(self, job: ClaimedJob, event: SpokenIn) -> None:
         queued = await asyncio.to_thread(self._turn, job, event)
         deliver = self.deliver.get(job.channel)
         if queued and deliver is not None:
-            deliver(queued)
+            await deliver(queued)
         # Without a channel here, the replies wait in the outbox for a process that sends.
 
     def _turn(self, job: ClaimedJob, event: SpokenIn) -> list[QueuedMessage]:

@@ -22,6 +22,7 @@ from bot.channels.messages import (
     Question,
     QueuedMessage,
     SentQuestion,
+    Speech,
 )
 from bot.channels.telegram.client import RetryPolicy
 from bot.channels.telegram.pace import Pacer
@@ -33,6 +34,7 @@ from bot.channels.telegram.render import (
     message_texts,
 )
 from bot.outbox import SendResult
+from bot.voice.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +63,11 @@ class TelegramSender:
     """Implements `bot.outbox.ChannelSender` for Telegram."""
 
     def __init__(
-        self, bot: Bot, questions: QuestionLookup, pacer: Pacer, retry: RetryPolicy
+        self, bot: Bot, questions: QuestionLookup, pacer: Pacer, retry: RetryPolicy,
+        speaker: Speaker | None = None,
     ) -> None:
         self.bot = bot
+        self.speaker = speaker or Speaker()
         self._questions = questions
         self._pacer = pacer
         self._retry = retry
@@ -79,6 +83,8 @@ class TelegramSender:
                 return await self._close(item, payload)
             if isinstance(payload, File):
                 return await self._file(item.address, payload)
+            if isinstance(payload, Speech):
+                return await self._voice(item.address, payload)
             return await self._new_message(item.address, self._renderer.render(payload))
         except Forbidden:
             log.info("telegram: a resident blocked the bot; marked unreachable")
@@ -120,6 +126,14 @@ class TelegramSender:
         caption = payload.caption[:MAX_CAPTION] or None
         method = self.bot.send_photo if payload.kind == "photo" else self.bot.send_document
         sent = await self._call(chat, partial(method, int(chat), upload, caption=caption))
+        return SendResult("sent", str(sent.message_id))
+
+    async def _voice(self, chat: str, payload: Speech) -> SendResult:
+        """Listen mode: the text as a voice note (sendVoice, OGG/Opus)."""
+        audio = await asyncio.to_thread(self.speaker.voice_note, payload.text,
+                                        payload.language or "nl", payload.private)
+        upload = InputFile(audio, filename="vertelpunt.ogg")
+        sent = await self._call(chat, partial(self.bot.send_voice, int(chat), upload))
         return SendResult("sent", str(sent.message_id))
 
     async def _redraw(self, item: QueuedMessage, payload: Question) -> SendResult:
@@ -190,6 +204,8 @@ def _kind(payload: Payload) -> str:
         return "update" if payload.redraw else "message"
     if isinstance(payload, File):
         return payload.kind
+    if isinstance(payload, Speech):
+        return "voice note"
     return "answered" if isinstance(payload, Answered) else "message"
 
 

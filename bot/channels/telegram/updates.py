@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 from telegram import CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.channels.messages import InboundMessage
+from bot.channels.messages import InboundMessage, VoiceNote
 from bot.channels.telegram.render import choice_of
 from flows.events import CommandIn, Inbound, MediaIn, MediaKind, TextIn
 
@@ -96,7 +97,8 @@ def read_update(update: Update) -> Received:
 
 
 def _inbound(
-    update_id: int, user: User, chat_id: int, event: Inbound, forwarded: bool = False
+    update_id: int, user: User, chat_id: int, event: Inbound, forwarded: bool = False,
+    voice: VoiceNote | None = None,
 ) -> InboundMessage:
     return InboundMessage(
         channel=CHANNEL,
@@ -106,6 +108,7 @@ def _inbound(
         update_id=str(update_id),
         language_hint=user.language_code,
         forwarded=forwarded,
+        voice=voice,
     )
 
 
@@ -128,7 +131,18 @@ def _message(update_id: int, message: Message, edited: bool) -> Received:
     event = MediaIn("edited") if edited else event_of(message)
     # Someone else wrote a forwarded message: it must not act with this user's role.
     forwarded = message.forward_origin is not None
-    return Turn(_inbound(update_id, user, message.chat.id, event, forwarded))
+    voice = None if edited else voice_note_of(message)
+    return Turn(_inbound(update_id, user, message.chat.id, event, forwarded, voice))
+
+
+def voice_note_of(message: Message) -> VoiceNote | None:
+    """A voice note or sound file to transcribe: its file id, length and size."""
+    sound = message.voice or message.audio
+    if sound is None:
+        return None
+    duration = sound.duration
+    seconds = int(duration.total_seconds()) if isinstance(duration, timedelta) else duration
+    return VoiceNote(sound.file_id, seconds, sound.file_size)
 
 
 def _language(user: User | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.channels.messages import InboundMessage
+from bot.channels.messages import InboundMessage, VoiceNote
 from bot.channels.whatsapp.invites import find_invite
 from bot.channels.whatsapp.updates import MessageUpdate
 from flows.events import ChoiceIn, CommandIn, Inbound, MediaIn, MediaKind, OpenedIn, TextIn
@@ -64,8 +64,8 @@ def engine_event(update: MessageUpdate) -> tuple[Inbound, str | None] | None:
         # A template's quick reply (check-in or "continue") opens the window again: the
         # engine greets the resident back and shows the question that was waiting.
         return OpenedIn(), None
-    if kind == "audio" and update.voice:
-        return MediaIn("voice"), None
+    if kind == "audio" and update.media_id:
+        return MediaIn("voice"), None  # transcribed before its turn (see bot/voice)
     if kind == "edit":
         # The engine says an edit is not read and asks to send it again as a new message.
         return MediaIn("edited"), None
@@ -89,6 +89,8 @@ def inbound_message(update: MessageUpdate) -> InboundMessage | None:
         language_hint=language,
         # Someone else wrote a forwarded message: it must not act with this user's role.
         forwarded=update.forwarded,
+        voice=VoiceNote(update.media_id) if event == MediaIn("voice") and update.media_id
+        else None,
     )
 
 

@@ -14,11 +14,12 @@ from pywa_async.errors import WhatsAppError
 from pywa_async.types import templates as t
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 
-from bot.channels.messages import QueuedMessage
+from bot.channels.messages import QueuedMessage, Speech
 from bot.channels.whatsapp.render import ROW_TITLE_MAX, Rendered, WhatsAppRenderer
 from bot.channels.whatsapp.templates import CHECKIN, RESUME, template
 from bot.channels.whatsapp.window import WindowTracker, classify
 from bot.outbox import SendResult
+from bot.voice.speaker import Speaker
 from flows.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ class WhatsAppSender:
         window: WindowTracker,
         pending_step: Callable[[str], str | None],
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        speaker: Speaker | None = None,
     ) -> None:
         self.wa = wa
+        self.speaker = speaker or Speaker()
         self.texts = texts
         self.window = window
         self._renderer = WhatsAppRenderer(texts)
@@ -48,6 +51,8 @@ class WhatsAppSender:
 
     async def send(self, item: QueuedMessage) -> SendResult:
         """Send one outbox row (one or more WhatsApp messages); the last message's id is kept."""
+        if isinstance(item.payload, Speech):
+            return await self._voice(item, item.payload)
         messages = self._renderer.render(item.payload)
         if not messages:
             return SendResult("sent")
@@ -85,6 +90,21 @@ class WhatsAppSender:
             log.warning("whatsapp template %s not sent: %s", definition.name,
                         type(error).__name__)
             return SendResult("retry")
+        return SendResult("sent", sent.id)
+
+    async def _voice(self, item: QueuedMessage, payload: Speech) -> SendResult:
+        """Listen mode: the text as a voice note (uploaded OGG/Opus, sent as audio)."""
+        if not await self.window.is_open(item.participant_id):
+            return await self._outside_window(item)
+        audio = await asyncio.to_thread(self.speaker.voice_note, payload.text,
+                                        payload.language or "nl", payload.private)
+        try:
+            sent = await self._attempt(partial(
+                self.wa.send_audio, to=item.address, audio=audio, mime_type="audio/ogg",
+                is_voice=True))
+        except WhatsAppError as error:
+            log.warning("whatsapp: voice note refused (%s)", type(error).__name__)
+            return SendResult("failed")
         return SendResult("sent", sent.id)
 
     async def _post(self, to: str, message: Rendered) -> str:

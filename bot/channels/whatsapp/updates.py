@@ -75,6 +75,8 @@ class MessageUpdate:
     voice: bool = False
     forwarded: bool = False
     sent_at: int | None = None
+    # The media id of a voice note or sound file, to fetch through the Graph API.
+    media_id: str | None = None
 
     @classmethod
     def from_update(cls, message: dict[str, Any], contacts: list[dict[str, Any]]) -> Update:
@@ -92,7 +94,8 @@ class MessageUpdate:
         context = _obj(message.get("context"))
         forwarded = context.get("forwarded") is True or context.get("frequently_forwarded") is True
         sent_at = _number(message.get("timestamp"))  # seconds since the epoch, as text
-        return cls(wamid, resident, kind, text, reply_id, voice, forwarded, sent_at)
+        media_id = _text(_obj(message.get("audio")).get("id")) if kind == "audio" else None
+        return cls(wamid, resident, kind, text, reply_id, voice, forwarded, sent_at, media_id)
 
 
 def _content(kind: str, message: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Bot
 
-from bot.service import ConversationService, InboundMessage, QueuedMessage
-from bot.voice.intake import VoiceIntake, VoiceNote
+from bot.channels.messages import InboundMessage, QueuedMessage, Text, VoiceNote
+from bot.service import ConversationService
+from bot.voice.intake import VoiceIntake
 from bot.voice.sources import TelegramAudio, WhatsAppAudio
 from bot.voice.transcriber import Transcriber
 from bot.voice.worker import TranscriptionWorker, WorkerOptions
@@ -47,12 +48,12 @@ class Delivered:
     def __init__(self) -> None:
         self.items: list[QueuedMessage] = []
 
-    def __call__(self, queued: list[QueuedMessage]) -> None:
+    async def __call__(self, queued: list[QueuedMessage]) -> None:
         self.items.extend(queued)
 
     @property
     def texts(self) -> list[str]:
-        return [str(item.payload.get("text")) for item in self.items]
+        return [item.payload.text for item in self.items if isinstance(item.payload, Text)]
 
 
 def _to_story_step(service: ConversationService, channel: str = "telegram") -> None:
@@ -92,7 +93,7 @@ async def test_a_telegram_voice_note_becomes_part_of_the_story(
     audio = spoken(STORY, "nl")
     stored = fake.add_file(audio, file_path="voice/file_1.oga")
     accepted = VoiceIntake(service).accept(_voice("901"), VoiceNote(stored.file_id, 5, len(audio)))
-    assert not accepted.duplicate and accepted.queued == []
+    assert accepted == []
     with db.transaction() as session:
         job = session.scalars(select(TranscriptionJob)).one()
         assert job.file_ref == stored.file_id and CHAT.encode() not in job.address
@@ -125,8 +126,8 @@ async def test_a_redelivered_voice_note_makes_one_job(
     service: ConversationService, db: Database
 ) -> None:
     intake = VoiceIntake(service)
-    assert not intake.accept(_voice("5"), VoiceNote("file-a")).duplicate
-    assert intake.accept(_voice("5"), VoiceNote("file-a")).duplicate
+    intake.accept(_voice("5"), VoiceNote("file-a"))
+    intake.accept(_voice("5"), VoiceNote("file-a"))
     assert _jobs(db) == 1
 
 
@@ -160,9 +161,9 @@ async def test_a_voice_note_while_many_wait_gets_one_moment_and_is_still_heard(
     intake = VoiceIntake(service, busy_after=1)
     first = fake.add_file(spoken("Ik had hulp nodig.", "nl"))
     second = fake.add_file(spoken(STORY, "nl"))
-    assert intake.accept(_voice("1"), VoiceNote(first.file_id)).queued == []
-    busy = intake.accept(_voice("2"), VoiceNote(second.file_id)).queued
-    assert [q.payload["text"] for q in busy] == [service.texts.get("voice.wait", "nl")]
+    assert intake.accept(_voice("1"), VoiceNote(first.file_id)) == []
+    busy = intake.accept(_voice("2"), VoiceNote(second.file_id))
+    assert [q.payload for q in busy] == [Text(service.texts.get("voice.wait", "nl"), "nl")]
     worker = _worker(service, transcriber, bot, Delivered())
     assert await worker.run_once() and await worker.run_once()
     # The second note was heard after the first: it is the one waiting to be kept.
