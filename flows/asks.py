@@ -95,9 +95,7 @@ def _simple_ask(ctx: Context, state: State) -> Ask:
         case "consent" | "declined" | "new":
             more = system_choice(ctx, lang, "more")
             yes, no = _yes_no(ctx, lang)
-            # Offered until it is on: who cannot read taps the speaker or says its number.
-            listen = () if state.listen else (system_choice(ctx, lang, "command", "listen"),)
-            return Ask(t.get("consent_question", lang), (yes, more, no, *listen), "_consent")
+            return Ask(t.get("consent_question", lang), (yes, more, no), "_consent")
         case "age":
             return Ask(t.get("age_question", lang), _yes_no(ctx, lang, "age_yes", "age_no"), "_age")
         case "parent":

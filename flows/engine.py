@@ -141,6 +141,9 @@ def run_command(turn: Turn, raw_name: str, payload: str = "") -> None:
 
 
 def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
+    if choice_id == "listen":  # the hello's button works whatever is asked now
+        toggle_listen(turn, on=True)
+        return
     if turn.state.step == "new":
         hello(turn)
         return
@@ -154,11 +157,9 @@ def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
 
 
 def _answer(turn: Turn, choice: Choice) -> None:
-    """A choice made: the voice check and the listen button first, then every other step."""
+    """A choice made: at the voice check its own handler, else the step's."""
     if turn.state.step == "voice_check":
         on_voice_check(turn, choice)
-    elif choice.id == "listen" and choice.role == "command":
-        toggle_listen(turn, on=True)
     else:
         on_answer(turn, choice)
 

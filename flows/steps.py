@@ -9,6 +9,7 @@ from flows.events import (
     AnswerStatus,
     Choice,
     EraseParticipant,
+    Outbound,
     RecordConsent,
     SaveAbout,
     SaveAnswer,
@@ -23,9 +24,14 @@ from flows.turn import Turn
 
 
 def hello(turn: Turn) -> None:
-    """Introduce the story point and ask for consent."""
-    for key in ("hello", "hello_what", "hello_anonymous", "hello_contact"):
+    """Introduce the story point and ask for consent; the last line of the hello carries the
+    "read aloud" button, so the consent question keeps its three buttons."""
+    for key in ("hello", "hello_what", "hello_anonymous"):
         turn.say(key)
+    listen = () if turn.state.listen else (Choice("listen", turn.text("choice.listen"),
+                                                  role="command"),)
+    turn.result.outbox.append(Outbound(text=turn.text("hello_contact"), choices=listen,
+                                       language=turn.lang))
     turn.enter("consent")
     turn.ask()
 

@@ -47,7 +47,7 @@ def test_new_resident_gets_hello_and_consent_question(chat: EngineChat) -> None:
     out = chat.open()
     assert "Vertelpunt" in out[0].text
     assert out[-1].question == "_consent"
-    assert [c.id for c in out[-1].choices] == ["yes", "more", "no", "listen"]
+    assert [c.id for c in out[-1].choices] == ["yes", "more", "no"]
     assert chat.effects == []
 
 

@@ -53,7 +53,7 @@ def test_a_batch_yields_every_message_and_status_in_order(build: WebhookBuilder)
                       sent_at=1_780_000_000),
         StatusUpdate("wamid.OUT", "failed", (131026,)),
         MessageUpdate("wamid.B", Resident("31687654321", bsuid_for("31687654321"), None),
-                      "audio", voice=True, sent_at=1_780_000_001),
+                      "audio", voice=True, sent_at=1_780_000_001, media_id="55"),
     )
 
 
