@@ -41,6 +41,13 @@ async def voice_app(runtime: Runtime) -> AsyncIterator[FastAPI]:
 class Speaking(Resident):
     """A resident who speaks English: voice notes are media the fake Graph API holds."""
 
+    async def listen(self) -> None:
+        """Press "read aloud", the button on the hello's last line."""
+        hello = next(m for m in reversed(self.inbox) if _offers(m, "listen"))
+        button_id, title = next(b for b in hello.buttons if b[0].endswith("listen"))
+        await self.post(self.build.button_reply(self.wa_id, button_id, title,
+                                                reply_to=hello.wamid))
+
     async def speak(self, text: str, wait_for: str) -> None:
         """Send `text` as a voice note; wait until the bot offers the choice `wait_for`."""
         media_id = str(abs(hash(text)) % 10**12)
@@ -66,7 +73,7 @@ async def test_a_story_told_by_voice_in_whatsapp_with_questions_read_aloud(
         resident = Speaking(c, graph, channel, build, db)
         await resident.say("/taal")
         await resident.choose("en")  # WhatsApp does not say the phone's language
-        await resident.choose("listen")
+        await resident.listen()
         await resident.choose("yes")
         await resident.choose("age_yes")
         await resident.choose("needed_help")
