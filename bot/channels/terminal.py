@@ -81,7 +81,7 @@ def _printable(data: dict[str, Any]) -> bool:
     return True
 
 
-def _event_of(data: dict[str, Any]) -> Inbound:
+def _event_of(data: dict[str, Any]) -> Inbound | VoiceFile:
     token = data.get("token")
     if isinstance(data.get("choice"), str):
         return ChoiceIn(choice_id=data["choice"], token=token if isinstance(token, str) else None)
