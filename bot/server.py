@@ -93,7 +93,8 @@ def build_app(
     except ChannelNotConfigured as error:
         raise ServeRefused(str(error)) from error
     app.state.senders = senders
-    install_voice(app, runtime, senders)
+    if receive:  # voice notes arrive only where updates are received
+        install_voice(app, runtime, senders)
     # Web parts besides the channels' are installed here, each by its own install(app, runtime).
     install_dashboard(app, runtime)
     if scheduler:
