@@ -4,7 +4,7 @@ text -> eSpeak NG -> OGG/Opus -> Whisper -> text), then voice notes of 30 s thro
 from a voice note to the bot's reply, and the worker's peak memory.
 
 Run by hand:  .venv/bin/python bench/bench_voice.py [--notes 12] [--rate 12] [--threads 2]
-              [--skip-load] [--show]
+              [--skip-load | --load-only] [--show]
 The speech is synthetic: real residents' voices will be heard better in some languages (the
 engine's robotic voice is hard for Whisper) and worse in others (noise, accents).
 """
@@ -30,11 +30,12 @@ sys.path.insert(0, str(REPO))
 
 from telegram import Bot  # noqa: E402
 
+from bot.channels.messages import InboundMessage, QueuedMessage, VoiceNote  # noqa: E402
 from bot.runtime import build_texts  # noqa: E402
-from bot.service import Collaborators, ConversationService, InboundMessage  # noqa: E402
+from bot.service import Collaborators, ConversationService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.voice.audio import AudioProblem, decode_for_transcription  # noqa: E402
-from bot.voice.intake import VoiceIntake, VoiceNote  # noqa: E402
+from bot.voice.intake import VoiceIntake  # noqa: E402
 from bot.voice.sources import TelegramAudio  # noqa: E402
 from bot.voice.speaker import Speaker  # noqa: E402
 from bot.voice.transcriber import Transcriber  # noqa: E402
@@ -167,10 +168,12 @@ async def load(notes: int, per_minute: float, transcriber: Transcriber, speaker:
         bot = Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url)
         async with bot:
             replied: dict[str, float] = {}
+
+            async def reply(queued: list[QueuedMessage]) -> None:
+                replied.setdefault(queued[0].address, time.time())
+
             worker = TranscriptionWorker(
-                service, transcriber, {"telegram": TelegramAudio(bot)},
-                {"telegram": lambda queued: replied.setdefault(queued[0].address, time.time())},
-            )
+                service, transcriber, {"telegram": TelegramAudio(bot)}, {"telegram": reply})
             cpu_before = time.process_time()
             sent = await _arrive(service, fake, audio, notes, per_minute, worker)
             while len(replied) < notes:
@@ -218,6 +221,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=12, help="voice notes arriving a minute")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads of the worker")
     parser.add_argument("--skip-load", action="store_true", help="only the per-language part")
+    parser.add_argument("--load-only", action="store_true", help="only the voice notes part")
     parser.add_argument("--show", action="store_true", help="print what was said and heard")
     args = parser.parse_args()
     speaker = Speaker(Path(tempfile.mkdtemp()))
@@ -225,7 +229,8 @@ def main() -> None:
     started = time.time()
     transcriber.load()
     print(f"model checked and loaded in {time.time() - started:.1f} s")
-    per_language(transcriber, speaker, args.show)
+    if not args.load_only:
+        per_language(transcriber, speaker, args.show)
     if not args.skip_load:
         asyncio.run(load(args.notes, args.rate, transcriber, speaker))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
