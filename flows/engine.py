@@ -69,7 +69,8 @@ def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnRes
         case MediaIn(kind=kind):
             turn.say("edited_not_read" if kind == "edited" else "media_not_supported")
             reask(turn)
-        case SpokenIn():
+        case SpokenIn(transcript=transcript):
+            _signpost(turn, transcript)  # said is as good as typed, help lines included
             on_spoken(turn, event, _on_text)
         case ChoiceIn(choice_id=choice_id, token=token):
             _on_choice(turn, choice_id, token)

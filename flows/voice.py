@@ -48,8 +48,6 @@ def _heard_story(turn: Turn, transcript: str) -> None:
         _forget_heard(turn)
         finish_story(turn, turn.pending().with_role("done"))
         return
-    if turn.ctx.mentions_danger(transcript):
-        turn.say("danger")
     result = turn.ctx.scrub(transcript, turn.lang)
     scrubbed = result.text
     draft = turn.state.draft
