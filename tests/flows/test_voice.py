@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flows.context import Scrubbed
 from flows.events import Outbound, SaveAnswer, SpokenIn, VoiceProblem
 from flows.forms.schema import Form
 from flows.texts import Texts
@@ -14,7 +15,8 @@ SPOKEN = "De buurvrouw hielp mij met de brief van de gemeente."
 
 @pytest.fixture
 def chat(form: Form, texts: Texts) -> EngineChat:
-    return EngineChat(form, texts, scrub=lambda text, language: text.replace("buurvrouw", "[X]"))
+    return EngineChat(form, texts,
+                      scrub=lambda text, language: Scrubbed(text.replace("buurvrouw", "[X]")))
 
 
 def _to_story_step(chat: EngineChat) -> None:
