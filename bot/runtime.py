@@ -45,7 +45,7 @@ def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collabo
     and the safety lexicon."""
     # Imported here: loading scrubbing and NLU takes seconds that commands without
     # conversations (export, erase, checkins list) need not wait for.
-    from nlu import language
+    from nlu import answers, language
     from nlu.factory import build_intent_parser
     from nlu.safety import mentions_danger
     from storage.scrub import localise_placeholders, scrub_language, scrub_with_report, warm_up
@@ -69,6 +69,7 @@ def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collabo
         scrub=scrub,
         show_placeholders=show_placeholders,
         nlu=build_intent_parser(settings.rasa_url, settings.rasa_timeout),
+        answers=answers,
         detect_language=detect,
         mentions_danger=mentions_danger,
     )

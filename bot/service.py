@@ -26,7 +26,7 @@ from bot.intake import Intake
 from bot.staff import StaffDesk, StaffOptions, StaffOutput
 from bot.staff.admission import StoryTags, admit, story_tags
 from bot.staff.desk import STATE_KEY
-from flows.context import Context, IntentParserLike, LanguageDetector, Scrubbed
+from flows.context import AnswerWordsLike, Context, IntentParserLike, LanguageDetector, Scrubbed
 from flows.engine import command_name, run_turn
 from flows.events import (
     CommandIn,
@@ -79,6 +79,7 @@ class Collaborators:
     scrub: Callable[[str, str], Scrubbed] = field(default=lambda text, language: Scrubbed(text))
     show_placeholders: Callable[[str, str], str] = field(default=lambda text, language: text)
     nlu: IntentParserLike | None = None
+    answers: AnswerWordsLike | None = None
     detect_language: LanguageDetector | None = None
     mentions_danger: Callable[[str], bool] = field(default=lambda text: False)
 
@@ -263,6 +264,7 @@ class ConversationService:
             scrub=c.scrub,
             show_placeholders=c.show_placeholders,
             nlu=c.nlu,
+            answers=c.answers,
             detect_language=c.detect_language,
             mentions_danger=c.mentions_danger,
             platform_language=hint,

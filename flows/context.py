@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -25,6 +25,27 @@ class IntentParserLike(Protocol):
     """Anything that can name the intent of a short reply."""
 
     def parse(self, text: str, language: str | None = None) -> IntentResultLike: ...
+
+
+class AnswerWordsLike(Protocol):
+    """Reading a typed reply against a question's choices: ordinals, typos, several options,
+    done words and numbers within a label's range (nlu.answers is one)."""
+
+    def ordinal_position(
+        self, text: str, languages: Iterable[str] | None = None
+    ) -> int | None: ...
+
+    def fuzzy_choice(self, reply: str, phrases: Mapping[str, str]) -> str | None: ...
+
+    def split_options(
+        self, text: str, languages: Iterable[str] | None = None, keep: Iterable[str] = ()
+    ) -> list[str]: ...
+
+    def is_done_word(
+        self, text: str, languages: Iterable[str] | None = None, extra: Iterable[str] = ()
+    ) -> bool: ...
+
+    def choice_for_number(self, value: int, labels: Mapping[str, str]) -> str | None: ...
 
 
 LanguageDetector = Callable[[str, str | None], tuple[str, float] | None]
@@ -65,6 +86,7 @@ class Context:
     # Shows stored text with its placeholders in the resident's language ("[NAAM]" -> "[İSİM]").
     show_placeholders: Callable[[str, str], str] = _as_stored
     nlu: IntentParserLike | None = None
+    answers: AnswerWordsLike | None = None
     detect_language: LanguageDetector | None = None
     mentions_danger: Callable[[str], bool] = _never
     platform_language: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flows.asks import Ask
 from flows.checkins import on_checkin_due
 from flows.context import Context
@@ -19,11 +21,22 @@ from flows.events import (
     TextIn,
     TurnResult,
 )
-from flows.matching import match_label, match_number
+from flows.make_sure import settle, typed_answer, typed_command
+from flows.matching import match_label, match_number, normalise
 from flows.questions import question_type
 from flows.questions.base import NoWords, Picked, QuestionType, Toggled, TooLong, Written
-from flows.state import State
-from flows.steps import after_title, hello, on_answer, reask, save_answer, start_new_story, toggle
+from flows.reading import read_reply, reply_languages
+from flows.state import Draft, State
+from flows.steps import (
+    after_title,
+    finish_story,
+    hello,
+    on_answer,
+    reask,
+    save_answer,
+    start_new_story,
+    toggle,
+)
 from flows.story_text import add_story_text
 from flows.turn import Turn
 from flows.voice import on_spoken, on_voice_check, toggle_listen, typed_at_voice_check
@@ -56,6 +69,11 @@ INTENT_ROLES: dict[str, ChoiceRole] = {"affirm": "yes", "deny": "no", "skip": "s
 SYSTEM_SYNONYM_ROLES = ("yes", "no", "skip", "decline", "done", "more")
 # Steps after a conversation ended: any text gets the hint of what to do next.
 RESTING_STEPS = frozenset({"ended", "stopped", "declined", "refused"})
+# Replies not understood in a row before the bot explains how to answer instead.
+MISSES_BEFORE_EXAMPLE = 2
+# A reply at the prompt question this long is the story itself, not a wrong answer.
+STORY_AT_PROMPT_WORDS = 6
+_LEADING_SYMBOLS = re.compile(r"^[^\w]+")
 
 
 def run_turn(state: State, event: Inbound, ctx: Context) -> tuple[State, TurnResult]:
@@ -157,10 +175,15 @@ def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
     _answer(turn, choice)
 
 
-def _answer(turn: Turn, choice: Choice) -> None:
-    """A choice made: at the voice check its own handler, else the step's."""
+def _answer(turn: Turn, choice: Choice, typed: bool = False) -> None:
+    """A choice made: at the voice check or a check its own handler; a typed guess that
+    would end or discard something asks first; else the step's."""
     if turn.state.step == "voice_check":
         on_voice_check(turn, choice)
+    elif turn.state.step == "check":
+        settle(turn, choice, run_command)
+    elif typed:
+        typed_answer(turn, choice)
     else:
         on_answer(turn, choice)
 
@@ -173,9 +196,6 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
     if turn.state.step == "new":
         hello(turn)
         return
-    if turn.state.step == "story":
-        add_story_text(turn, text, sent_order)
-        return
     ask = turn.pending()
     if turn.state.step == "voice_check":
         picked = match_number(text, ask.choices) or match_label(text, ask.choices)
@@ -184,10 +204,17 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
         else:
             typed_at_voice_check(turn, text)
         return
-    reading = _reader(turn, ask).read_typed(text, ask, _system_synonyms(turn, ask))
+    if turn.state.step == "story":
+        if _typed_done(turn, ask, text):
+            finish_story(turn, ask.with_role("done"))
+        else:
+            add_story_text(turn, text, sent_order)
+        return
+    synonyms = _system_synonyms(turn, ask)
+    reading = read_reply(turn, ask, text, _reader(turn, ask), synonyms)
     match reading:
         case Picked(choice=choice):
-            _answer(turn, choice)
+            _answer(turn, choice, typed=True)
         case Toggled(option_ids=option_ids):
             toggle(turn, list(option_ids))
         case Written(text=written):
@@ -201,6 +228,16 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
             turn.ask()
         case None:
             _not_understood(turn, ask, text)
+
+
+def _typed_done(turn: Turn, ask: Ask, text: str) -> bool:
+    """The done button typed at the story step: its number ("1") or a done word alone."""
+    done = ask.with_role("done")
+    if done is None or match_number(text, ask.choices) == done:
+        return done is not None
+    words = turn.ctx.answers
+    extra = turn.ctx.texts.words("synonyms.done", turn.lang)
+    return words is not None and words.is_done_word(text, reply_languages(turn), extra)
 
 
 def _reader(turn: Turn, ask: Ask) -> QuestionType:
@@ -232,14 +269,52 @@ def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
 def _not_understood(turn: Turn, ask: Ask, text: str) -> None:
     if len(text) <= 200 and _by_intent(turn, ask, text):
         return
+    if turn.state.step == "prompt" and len(normalise(text).split()) >= STORY_AT_PROMPT_WORDS:
+        _story_at_prompt(turn, text)
+        return
     if turn.state.step not in RESTING_STEPS:
-        turn.say("no_match")
+        turn.state.misses += 1
+        if turn.state.misses >= MISSES_BEFORE_EXAMPLE:
+            _show_how(turn, ask)
+        else:
+            turn.say("no_match")
     turn.ask()
+
+
+def _show_how(turn: Turn, ask: Ask) -> None:
+    """After replies not understood: how to answer, with an example, and how to skip."""
+    first = ask.choices[0] if ask.choices else None
+    if first is None:
+        turn.say("no_match_free")
+        return
+    example = _LEADING_SYMBOLS.sub("", first.short or first.label).strip() or first.label
+    turn.say("no_match_example", example=example)
+    skip = ask.with_role("skip")
+    if skip is not None:
+        turn.say("no_match_skip", skip=skip.label)
+
+
+def _story_at_prompt(turn: Turn, text: str) -> None:
+    """A long reply to "what do you want to tell about?" is the story, on no prompt."""
+    turn.state.draft = Draft(prompt_id=None)
+    turn.enter("story")
+    add_story_text(turn, text)
+
+
+def _says_yes_and_no(turn: Turn, text: str) -> bool:
+    """A reply with both a yes and a no word ("ja nee") is neither."""
+    padded = f" {normalise(text)} "
+    def has(role: str) -> bool:
+        words = turn.ctx.texts.words(f"synonyms.{role}", turn.lang)
+        return any(f" {normalise(w)} " in padded for w in words if normalise(w))
+    return has("yes") and has("no")
 
 
 def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
     """Understand a reply by its intent: yes, no, skip, or a command in words."""
-    if turn.ctx.nlu is None:
+    if turn.ctx.nlu is None or not any(ch.isalpha() for ch in text):
+        return False
+    if _says_yes_and_no(turn, text):
         return False
     result = turn.ctx.nlu.parse(text, turn.lang)
     if result.confidence < turn.ctx.intent_threshold:
@@ -247,11 +322,11 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
     role = INTENT_ROLES.get(result.intent)
     choice = ask.with_role(role) if role else None
     if choice is not None:
-        _answer(turn, choice)
+        _answer(turn, choice, typed=True)
         return True
     command = INTENT_COMMANDS.get(result.intent)
     if command is not None and result.confidence >= turn.ctx.command_threshold:
-        run_command(turn, command)
+        typed_command(turn, command, run_command)
         return True
     return False
 

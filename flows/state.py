@@ -29,6 +29,7 @@ Step = Literal[
     "checkin",
     "checkin_story",
     "voice_check",
+    "check",
 ]
 
 
@@ -67,6 +68,15 @@ class Resume(BaseModel):
     selected: list[str] = Field(default_factory=list)
 
 
+class Check(BaseModel):
+    """A typed reply that would end, discard or refuse something, waiting for a yes: the
+    choice of the question left, or the command, it stood for."""
+
+    what: str
+    choice_id: str | None = None
+    command: str | None = None
+
+
 class State(BaseModel):
     """The whole conversation state of one participant."""
 
@@ -86,3 +96,6 @@ class State(BaseModel):
     under_16: bool = False
     # Listen mode: questions, choices and the confirmation also come as voice notes.
     listen: bool = False
+    # Typed replies in a row not understood at the pending question (reset by a new one).
+    misses: int = 0
+    check: Check | None = None

@@ -12,7 +12,7 @@ from flows.state import Resume, State, Step
 
 # Telegram allows 4,096 characters; stay well below so the intro line fits too.
 MESSAGE_CHUNK = 3500
-OVERLAY_STEPS = frozenset({"language", "erase", "language_offer"})
+OVERLAY_STEPS = frozenset({"language", "erase", "language_offer", "check"})
 
 
 def chunks(text: str, size: int = MESSAGE_CHUNK) -> list[str]:
@@ -81,6 +81,7 @@ class Turn:
         self.state.question_id = question_id
         self.state.selected = []
         self.state.token += 1
+        self.state.misses = 0
 
     def pending(self) -> Ask:
         """The question pending now."""

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from flows.forms.loader import load_form
 from flows.forms.schema import Form
 from flows.texts import Texts
+from nlu import answers
 from storage.crypto import AddressCipher, new_key
 from storage.db import Base, Database
 from storage.migrate import upgrade
@@ -155,5 +156,6 @@ def service(
     """The conversation service on the test database."""
     cipher = AddressCipher([new_key()])
     return ConversationService(
-        db, form, texts, TEST_SECRET, cipher, Collaborators(), clock=clock, new_id=ids
+        db, form, texts, TEST_SECRET, cipher, Collaborators(answers=answers), clock=clock,
+        new_id=ids,
     )

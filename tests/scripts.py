@@ -13,6 +13,7 @@ from flows.events import ChoiceIn, CommandIn, Effect, Inbound, OpenedIn, Outboun
 from flows.forms.schema import Form
 from flows.state import State
 from flows.texts import Texts
+from nlu import answers
 
 # The default form from hello to thanks, every question answered, as (kind, value) pairs.
 FULL_CONVERSATION: list[tuple[str, str]] = [
@@ -83,6 +84,7 @@ class EngineChat:
             now=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
             new_id=lambda: f"s{next(self._ids)}",
             about=self.about,
+            answers=answers,
             **extra,
         )
 

@@ -303,6 +303,8 @@ def test_commands_in_words_use_the_intent(form: Form, texts: Texts) -> None:
     chat.text("tuurlijk man")
     assert chat.state.step == "age"
     chat.text("ik wil stoppen")
+    assert chat.state.step == "check"
+    chat.press("yes")
     assert chat.state.step == "stopped"
 
 

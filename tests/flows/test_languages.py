@@ -284,6 +284,11 @@ def test_typed_no_at_consent(form: Form, texts: Texts, language: str, typed: str
     chat = EngineChat(form, texts, state=State(language=language))
     chat.open()
     chat.text(typed)
+    assert chat.state.step == "check"
+    chat.text(typed)
+    assert chat.state.step == "consent"
+    chat.text(typed)
+    chat.press("yes")
     assert chat.state.step == "declined" and chat.effects == []
 
 
