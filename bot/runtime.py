@@ -45,7 +45,7 @@ def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collabo
     and the safety lexicon."""
     # Imported here: loading scrubbing and NLU takes seconds that commands without
     # conversations (export, erase, checkins list) need not wait for.
-    from nlu import answers, language
+    from nlu import answers, first_words, language
     from nlu.factory import build_intent_parser
     from nlu.safety import mentions_danger
     from storage.scrub import localise_placeholders, scrub_language, scrub_with_report, warm_up
@@ -63,6 +63,10 @@ def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collabo
         guess = language.detect_language(text, hint, supported)
         return (guess.language, guess.probability) if guess else None
 
+    def first(text: str, hint: str | None) -> tuple[str, float] | None:
+        guess = first_words.guess_language(text, hint, supported)
+        return (guess.language, guess.probability) if guess else None
+
     warm_up()
     language.warm_up()
     return Collaborators(
@@ -71,6 +75,8 @@ def build_collaborators(settings: Settings, languages: Sequence[str]) -> Collabo
         nlu=build_intent_parser(settings.rasa_url, settings.rasa_timeout),
         answers=answers,
         detect_language=detect,
+        guess_language=first,
+        language_named=first_words.language_named,
         mentions_danger=mentions_danger,
     )
 

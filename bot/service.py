@@ -26,7 +26,14 @@ from bot.intake import Intake
 from bot.staff import StaffDesk, StaffOptions, StaffOutput
 from bot.staff.admission import StoryTags, admit, story_tags
 from bot.staff.desk import STATE_KEY
-from flows.context import AnswerWordsLike, Context, IntentParserLike, LanguageDetector, Scrubbed
+from flows.context import (
+    AnswerWordsLike,
+    Context,
+    IntentParserLike,
+    LanguageDetector,
+    LanguageNamer,
+    Scrubbed,
+)
 from flows.engine import command_name, run_turn
 from flows.events import (
     CommandIn,
@@ -81,6 +88,8 @@ class Collaborators:
     nlu: IntentParserLike | None = None
     answers: AnswerWordsLike | None = None
     detect_language: LanguageDetector | None = None
+    guess_language: LanguageDetector | None = None
+    language_named: LanguageNamer | None = None
     mentions_danger: Callable[[str], bool] = field(default=lambda text: False)
 
 
@@ -266,6 +275,8 @@ class ConversationService:
             nlu=c.nlu,
             answers=c.answers,
             detect_language=c.detect_language,
+            guess_language=c.guess_language,
+            language_named=c.language_named,
             mentions_danger=c.mentions_danger,
             platform_language=hint,
         )

@@ -82,7 +82,8 @@ def _language_offer_ask(ctx: Context, state: State) -> Ask:
     lang, offered = state.language, state.offered_language or state.language
     name = ctx.texts.language_name(offered)
     switch = Choice(
-        id=offered, label=ctx.texts.get("choice.switch_language", lang, name=name), role="yes"
+        id=offered, label=ctx.texts.get("choice.switch_language", offered, name=name),
+        role="yes",
     )
     keep = system_choice(ctx, lang, "no", "keep_language")
     text = ctx.texts.get("language_offer", offered, name=name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -49,6 +49,7 @@ class AnswerWordsLike(Protocol):
 
 
 LanguageDetector = Callable[[str, str | None], tuple[str, float] | None]
+LanguageNamer = Callable[[str, Sequence[str]], str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,9 @@ class Context:
     nlu: IntentParserLike | None = None
     answers: AnswerWordsLike | None = None
     detect_language: LanguageDetector | None = None
+    # The language of a resident's first words however short, and of a language's name.
+    guess_language: LanguageDetector | None = None
+    language_named: LanguageNamer | None = None
     mentions_danger: Callable[[str], bool] = _never
     platform_language: str | None = None
     # Confidence needed to read a reply as yes/no/skip, and (higher) as a command in words.

@@ -21,6 +21,7 @@ from flows.events import (
     TextIn,
     TurnResult,
 )
+from flows.first_language import named_language, offer_first_language
 from flows.make_sure import settle, typed_answer, typed_command
 from flows.matching import match_label, match_number, normalise
 from flows.questions import question_type
@@ -193,6 +194,8 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
         turn.say("empty_message")
         reask(turn)
         return
+    if offer_first_language(turn, text):
+        return
     if turn.state.step == "new":
         hello(turn)
         return
@@ -252,11 +255,14 @@ def _reader(turn: Turn, ask: Ask) -> QuestionType:
 
 def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
     words: dict[str, list[str]] = {}
+    # At the language offer, yes and no in the offered language count too.
+    offered = turn.state.offered_language if turn.state.step == "language_offer" else None
     for choice in ask.choices:
         if choice.role in SYSTEM_SYNONYM_ROLES:
-            words.setdefault(choice.id, []).extend(
-                turn.ctx.texts.words(f"synonyms.{choice.role}", turn.lang)
-            )
+            for lang in dict.fromkeys(filter(None, (turn.lang, offered))):
+                words.setdefault(choice.id, []).extend(
+                    turn.ctx.texts.words(f"synonyms.{choice.role}", lang)
+                )
     question = turn.ctx.form.question(ask.question_id or "")
     for option in question.options if question else ():
         for lang in (turn.lang, turn.ctx.form.default_language):
@@ -267,6 +273,10 @@ def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
 
 
 def _not_understood(turn: Turn, ask: Ask, text: str) -> None:
+    named = named_language(turn, ask, text)
+    if named is not None:
+        on_answer(turn, named)
+        return
     if len(text) <= 200 and _by_intent(turn, ask, text):
         return
     if turn.state.step == "prompt" and len(normalise(text).split()) >= STORY_AT_PROMPT_WORDS:

@@ -271,7 +271,11 @@ def set_language(turn: Turn, choice: Choice) -> None:
     # After the switch, so the resident reads the answer in the language they chose.
     turn.answered(choice.label, token)
     turn.come_back()
-    reask(turn)
+    if turn.state.step in ("consent", "declined"):
+        # Consent counts only for a text read in the resident's language: all of it again.
+        hello(turn)
+    else:
+        reask(turn)
 
 
 def _on_language_offer(turn: Turn, choice: Choice) -> None:

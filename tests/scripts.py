@@ -68,6 +68,8 @@ class EngineChat:
     nlu: Any = None
     detect_language: Any = None
     mentions_danger: Any = None
+    guess_language: Any = None
+    language_named: Any = None
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -75,7 +77,8 @@ class EngineChat:
     def context(self) -> Context:
         """The context of the next turn."""
         extra: dict[str, Any] = {}
-        for name in ("scrub", "show_placeholders", "nlu", "detect_language", "mentions_danger"):
+        for name in ("scrub", "show_placeholders", "nlu", "detect_language", "mentions_danger",
+                     "guess_language", "language_named"):
             if getattr(self, name) is not None:
                 extra[name] = getattr(self, name)
         return Context(
