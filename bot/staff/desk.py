@@ -18,7 +18,7 @@ from bot.channels.messages import Payload
 from bot.staff import access, dashboard, invites, reports
 from bot.staff.turn import CHOICE_PREFIX, StaffOptions, StaffState, StaffTurn
 from flows.engine import command_name
-from flows.events import ChoiceIn, CommandIn, Inbound
+from flows.events import ChoiceIn, CommandIn, Inbound, TextIn
 from flows.forms.schema import Form
 from flows.texts import Texts
 from storage.roles import ADMIN, WORKER, active_roles
@@ -86,13 +86,20 @@ class StaffDesk:
         saved: dict[str, Any] | None,
         now: datetime,
     ) -> StaffOutput | None:
-        """Run a staff command or button; None when the engine should answer instead."""
-        if not self.wants(event):
+        """Run a staff command or button, or read a typed reply to a staff question; None when
+        the engine should answer instead."""
+        state = load_state(saved)
+        # A worker choosing an invite's theme answers that question, not the resident form's.
+        typed_theme = isinstance(event, TextIn) and state.pending is not None
+        if not typed_theme and not self.wants(event):
             return None
         roles = active_roles(session, participant_id)
         turn = StaffTurn(session, participant_id, channel, language, now, roles,
-                         load_state(saved), self.form, self.texts, self.options)
-        if isinstance(event, ChoiceIn):
+                         state, self.form, self.texts, self.options)
+        if isinstance(event, TextIn):
+            if WORKER not in roles or not invites.choose_typed_theme(turn, event.text):
+                return None
+        elif isinstance(event, ChoiceIn):
             if WORKER not in roles:
                 return None
             invites.choose_theme(turn, event.choice_id, event.token)

@@ -12,6 +12,7 @@ from bot.staff.links import StartLink, qr_png, start_links
 from bot.staff.tokens import digest, new_invite_payload
 from bot.staff.turn import CHOICE_PREFIX, PendingInvite, StaffTurn, ThemeOption
 from flows.events import Choice
+from flows.matching import match_label, match_number
 from storage.campaigns import (
     InviteTags,
     active_campaigns,
@@ -74,6 +75,21 @@ def ask_theme(turn: StaffTurn, payload: str) -> bool:
         for number, option in enumerate(options)
     ]
     turn.ask(turn.text("pick_theme"), choices, token)
+    return True
+
+
+def choose_typed_theme(turn: StaffTurn, text: str) -> bool:
+    """A typed reply to the pending theme question ("1", "geld en schulden"): True when it
+    names a theme, which then makes the invite; False leaves the reply to the engine."""
+    pending = turn.state.pending
+    if pending is None:
+        return False
+    choices = [Choice(id=f"{THEME_CHOICE}{number}", label=option.label)
+               for number, option in enumerate(pending.options)]
+    choice = match_number(text, choices) or match_label(text, choices)
+    if choice is None:
+        return False
+    choose_theme(turn, choice.id, pending.token)
     return True
 
 

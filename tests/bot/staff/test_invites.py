@@ -228,3 +228,27 @@ def test_codes_and_invite_tokens_never_reach_the_log(
     assert "role was granted" in caplog.text and "invite start: started" in caplog.text
     for secret in (code, token, digest(token), worker.participant_id, "anna", "schulden"):
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(("typed", "theme"), [("2", "debts"), ("geld en schulden", "debts"),
+                                              ("1", "support_at_home")])
+def test_a_typed_reply_answers_the_worker_theme_question(
+    staffed: ConversationService, db: Database, clock: FixedClock, typed: str, theme: str
+) -> None:
+    worker = _worker(staffed, db, clock)
+    # The worker is in the middle of the resident form too: "1" would answer its question.
+    worker.send(event_of("command", "/start"))
+    worker.press("yes")
+    theme_question(worker.command("/uitnodiging"))
+
+    replies = worker.say(typed)
+
+    assert replies[0]["kind"] == "answered"
+    with db.transaction() as session:
+        invite = session.scalars(select(Invite)).one()
+    assert invite.theme == theme
+    again = worker.say("1")
+    # With the theme chosen, "1" answers the resident question again (16 or older).
+    assert any(reply.get("question") == "_prompt" for reply in again)
+    with db.transaction() as session:
+        assert len(session.scalars(select(Invite)).all()) == 1
