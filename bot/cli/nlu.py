@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Final
 
 import httpx
@@ -80,6 +81,35 @@ def _print_report(title: str, report: EvalReport, show_misses: bool) -> None:
             )
 
 
+def _evaluate_typed_answers(show_misses: bool) -> None:
+    """Typed answers read as meant, per language and question, with derailments counted."""
+    # Imported here: the intent commands need neither the form nor the engine.
+    from bot.answers_eval import evaluate_answers, load_cases, split_cases
+    from bot.settings import PACKAGE_ROOT
+    from flows.context import Context
+    from flows.forms.loader import load_form
+    from flows.texts import Texts
+    from nlu import answers
+    from nlu.first_words import language_named
+
+    form = load_form(PACKAGE_ROOT / "flows" / "forms" / "default.yaml")
+    texts = Texts(form, {"organisation": "Vertelpunt", "contact": "14 020"})
+    ctx = Context(form=form, texts=texts, now=datetime.now(UTC), new_id=lambda: "eval",
+                  nlu=build_intent_parser(None), answers=answers, language_named=language_named)
+    split = split_cases(load_cases())
+    report = evaluate_answers(split.held_out, ctx)
+    typer.echo(f"typed answers, held-out split: {report.total} replies "
+               f"(tuned on {len(split.tuned)})")
+    typer.echo(f"accuracy {report.accuracy:.3f} ({report.correct}/{report.total}), "
+               f"derailments {report.derailments}")
+    typer.echo("  per language: " + _columns(report.accuracy_by(0)))
+    typer.echo("  per question type: " + _columns(report.accuracy_by(1)))
+    if show_misses:
+        for case, outcome in report.misses:
+            typer.echo(f"  miss [{case.language}] {case.question} {case.reply!r}: {case.meant} "
+                       f"-> {outcome.read_as}{' (derailed)' if outcome.derailed else ''}")
+
+
 def _columns(values: Mapping[str, float]) -> str:
     """`key 0.950` pairs in key order."""
     return "  ".join(f"{key} {value:.3f}" for key, value in sorted(values.items()))
@@ -99,8 +129,15 @@ def evaluate_command(
     show_misses: Annotated[
         bool, typer.Option("--misses", help="List every wrongly classified example.")
     ] = False,
+    typed_answers: Annotated[
+        bool, typer.Option("--answers", help="Measure typed answers to questions instead, "
+                           "on the held-out split of the typed-answer corpus.")
+    ] = False,
 ) -> None:
     """Accuracy per language and per intent on the held-out split, for both engines."""
+    if typed_answers:
+        _evaluate_typed_answers(show_misses)
+        return
     split = held_out_split()
     embedded = embedded_for(split)
     typer.echo(f"held-out split: {len(split.test)} examples (trained on {len(split.train)})")
