@@ -236,8 +236,10 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
 def _typed_done(turn: Turn, ask: Ask, text: str) -> bool:
     """The done button typed at the story step: its number ("1") or a done word alone."""
     done = ask.with_role("done")
-    if done is None or match_number(text, ask.choices) == done:
-        return done is not None
+    if done is None:
+        return False
+    if match_number(text, ask.choices) == done:
+        return True
     words = turn.ctx.answers
     extra = turn.ctx.texts.words("synonyms.done", turn.lang)
     return words is not None and words.is_done_word(text, reply_languages(turn), extra)
