@@ -13,27 +13,26 @@ and dropped.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 from fastapi.testclient import TestClient  # noqa: E402
 
-from bot.cli.serve import build_app  # noqa: E402
+from bench.bench_engine import drop_postgres, scratch_postgres  # noqa: E402
 from bot.runtime import Runtime, build_texts  # noqa: E402
+from bot.server import build_app  # noqa: E402
 from bot.service import Collaborators, ConversationService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.staff.tokens import digest  # noqa: E402
@@ -46,9 +45,6 @@ from storage.migrate import upgrade  # noqa: E402
 from storage.roles import ADMIN, Grant, grant_role  # noqa: E402
 from tests.web.seed import seed_stories  # noqa: E402
 
-PG_ADMIN = os.environ.get(
-    "VERTELPUNT_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SECRET = "bench-secret-bench-secret-bench-secret-0123"
 ADMIN_ID = "bench-admin"
 YOUNG = "a=age_group:under_16&a=age_group:a16_25"
@@ -67,22 +63,6 @@ PAGES = {
     "stories, a topic in group A": f"/dashboard/stories?q=topics&o=money&side=a&{YOUNG}",
     "downloads": "/dashboard/downloads",
 }
-
-
-def scratch_postgres() -> tuple[str, str]:
-    name = f"vertelpunt_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name, name
-
-
-def drop_postgres(name: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def prepared(url: str, stories: int) -> tuple[Runtime, str]:

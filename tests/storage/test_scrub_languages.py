@@ -4,8 +4,6 @@ ordinary words kept on tests/data/scrub_<lang>.yaml, placeholders, report, mixin
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from storage.scrub import (
     scrub_with_report,
 )
 from storage.scrub_placeholders import all_placeholders, placeholder_words
+from tests.storage.test_scrub import Case, Figures, evaluate, still_present
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 OTHER_LANGUAGES = ("en", "tr", "ar", "pl", "uk", "ru")
@@ -29,74 +28,22 @@ WORDS_KEPT_THRESHOLD = 0.97
 _WORD = re.compile(r"[^\W_]+")
 
 
-@dataclass(frozen=True)
-class Case:
-    """One annotated story of a language's test set."""
-
-    text: str
-    spans: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Figures:
-    """What the scrubber achieved on one language's stories."""
-
-    recall: dict[str, float]
-    counts: dict[str, int]
-    words_kept: float
-    misses: list[str]
-    lost_words: list[str]
-
-
 def load_language_cases(language: str) -> list[Case]:
     """Read one language's annotated stories."""
     raw = yaml.safe_load((DATA_DIR / f"scrub_{language}.yaml").read_text(encoding="utf-8"))
     return [Case(item["text"], tuple((k, v) for k, v in item["spans"])) for item in raw]
 
 
-def _present(value: str, output: str) -> bool:
-    pattern = r"(?<![^\W_])" + re.escape(value) + r"(?![^\W_])"
-    return re.search(pattern, output, re.IGNORECASE) is not None
-
-
 def removed(kind: str, value: str, output: str) -> bool:
     """A name counts as removed only when none of its words is left; others as a whole."""
     if kind == "naam":
-        return not any(_present(word, output) for word in value.split() if len(word) > 1)
-    return not _present(value, output)
-
-
-def ordinary_words(case: Case) -> list[str]:
-    """Words of a story outside every annotated identifier."""
-    text = case.text
-    for value in sorted((value for _, value in case.spans), key=len, reverse=True):
-        text = text.replace(value, " ")
-    return _WORD.findall(text)
+        return not any(still_present(word, output) for word in value.split() if len(word) > 1)
+    return not still_present(value, output)
 
 
 def evaluate_language(language: str, cases: list[Case]) -> Figures:
     """Scrub every story of one language; measure recall per type and ordinary words kept."""
-    found: dict[str, int] = defaultdict(int)
-    total: dict[str, int] = defaultdict(int)
-    misses, lost = [], []
-    kept = words = 0
-    for case in cases:
-        output = scrub_story_text(case.text, language)
-        for kind, value in case.spans:
-            total[kind] += 1
-            if removed(kind, value, output):
-                found[kind] += 1
-            else:
-                misses.append(f"{kind}: {value!r} in {output!r}")
-        output_words = _WORD.findall(output)
-        for word in ordinary_words(case):
-            words += 1
-            if word in output_words:
-                kept += 1
-            else:
-                lost.append(f"{word!r} in {output!r}")
-    recall = {kind: found[kind] / total[kind] for kind in total}
-    return Figures(recall, dict(total), kept / words, misses, lost)
+    return evaluate(cases, language, removed)
 
 
 @pytest.fixture(scope="module", params=OTHER_LANGUAGES)
