@@ -46,10 +46,21 @@ def _link_in_chat(live: LiveDashboard) -> tuple[Person, str]:
     return admin, links[0]
 
 
+def _load_by(driver: WebDriver, element_id: str) -> None:
+    """Click what leads to a new page and wait until the old page is gone."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, element_id).click()
+    _wait(driver).until(ready.staleness_of(page))
+
+
+def _shown(driver: WebDriver, element_id: str) -> bool:
+    return bool(_wait(driver).until(ready.presence_of_element_located((By.ID, element_id))))
+
+
 def _log_in(driver: WebDriver, link: str) -> None:
     driver.get(link)
-    driver.find_element(By.ID, "login").click()
-    _wait(driver).until(ready.presence_of_element_located((By.ID, "total")))
+    _load_by(driver, "login")
+    _shown(driver, "total")
 
 
 def _total(driver: WebDriver) -> str:
@@ -83,13 +94,13 @@ def test_an_admin_goes_from_chat_to_patterns_stories_a_download_and_out(
     _wait(browser).until(ready.text_to_be_present_in_element((By.ID, "total"),
                                                              str(SEEDED // 3)))
 
-    browser.find_element(By.ID, "nav-funnel").click()
+    _load_by(browser, "nav-funnel")
     _charts_drawn(browser)
     rows = browser.find_elements(By.CSS_SELECTOR, "#reach tbody tr")
     assert len(rows) == len(live.runtime.form.questions)
     screenshot(browser, "funnel")
 
-    browser.find_element(By.ID, "nav-signifiers").click()
+    _load_by(browser, "nav-signifiers")
     _open_filter(browser)
     Select(browser.find_element(By.ID, "f-channel")).select_by_value("")
     young = Select(browser.find_element(By.ID, "f-a"))
@@ -121,12 +132,12 @@ def test_an_admin_goes_from_chat_to_patterns_stories_a_download_and_out(
     assert not re.search(r"\bp\d{9}\b", browser.page_source), "a pseudonym is on the screen"
     screenshot(browser, "stories")
 
-    browser.find_element(By.ID, "nav-checkins").click()
+    _load_by(browser, "nav-checkins")
     _charts_drawn(browser)
     assert browser.find_elements(By.CSS_SELECTOR, ".plot[data-drawn]")
     screenshot(browser, "checkins")
 
-    browser.find_element(By.ID, "nav-downloads").click()
+    _load_by(browser, "nav-downloads")
     _open_filter(browser)
     Select(browser.find_element(By.ID, "f-language")).select_by_value("en")
     browser.find_element(By.ID, "apply").click()
@@ -149,7 +160,7 @@ def test_an_admin_goes_from_chat_to_patterns_stories_a_download_and_out(
     browser.find_element(By.ID, "logout").click()
     _wait(browser).until(ready.presence_of_element_located((By.ID, "signed-out")))
     browser.get(live.url + "/dashboard")
-    assert browser.find_element(By.ID, "signed-out")
+    assert _shown(browser, "signed-out")
     assert _audited(live)[-4:] == ["dashboard_login", "stories_viewed", "export",
                                    "dashboard_logout"]
 
@@ -168,16 +179,16 @@ def test_a_used_or_expired_link_is_refused(live: LiveDashboard, browser: WebDriv
     browser.delete_all_cookies()
 
     browser.get(link)
-    browser.find_element(By.ID, "login").click()
-    assert browser.find_element(By.ID, "refused")
+    _load_by(browser, "login")
+    assert _shown(browser, "refused")
 
     long_ago = datetime.now(UTC) - timedelta(minutes=11)
     with live.db.transaction() as session:
         old = issue_login_link(session, admin.participant_id, "nl", live.url, "operator",
                                "cli", long_ago)
     browser.get(old)
-    browser.find_element(By.ID, "login").click()
-    assert browser.find_element(By.ID, "refused")
+    _load_by(browser, "login")
+    assert _shown(browser, "refused")
     assert _audited(live).count("dashboard_login") == 1
 
 
@@ -192,10 +203,10 @@ def test_a_revoked_admin_is_logged_out_and_gets_no_new_session(
                      participant_id=admin.participant_id)
 
     browser.get(live.url + "/dashboard/signifiers")
-    assert browser.find_element(By.ID, "signed-out")
+    assert _shown(browser, "signed-out")
     browser.get(spare)
-    browser.find_element(By.ID, "login").click()
-    assert browser.find_element(By.ID, "refused")
+    _load_by(browser, "login")
+    assert _shown(browser, "refused")
 
 
 def _link_in_chat_again(admin: Person, live: LiveDashboard) -> tuple[Person, str]:
