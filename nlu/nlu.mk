@@ -2,7 +2,8 @@
 # Included from the top-level Makefile; every path is relative to the repository root.
 #
 # Both are cached outside the repository so that a fresh clone (CI) on the same machine
-# neither reinstalls Rasa nor retrains:
+# neither reinstalls Rasa nor retrains; a lock file beside each lets two checkouts build at
+# once, the second waiting for the first:
 #   $(NLU_CACHE)/rasa-venv-<hash of requirements + Python>  <- nlu/.venv is a symlink to it
 #   $(NLU_CACHE)/rasa-models/nlu-<hash of config + data>.tar.gz  -> copied to nlu/models/
 
@@ -36,9 +37,10 @@ nlu-venv:
 	fi; \
 	hash=$$( { cat $(NLU_REQUIREMENTS); "$$python" -VV; } | sha256sum | cut -c1-16); \
 	venv="$(NLU_CACHE)/rasa-venv-$$hash"; \
+	mkdir -p "$(NLU_CACHE)"; exec 9>"$$venv.lock"; flock 9; \
 	if [ ! -f "$$venv/.complete" ]; then \
 		echo "nlu: installing Rasa into $$venv (takes minutes, once per machine)"; \
-		rm -rf "$$venv"; mkdir -p "$(NLU_CACHE)"; \
+		rm -rf "$$venv"; \
 		"$$python" -m venv "$$venv"; \
 		"$$venv/bin/pip" install --no-input -r $(NLU_REQUIREMENTS) > "$$venv.log" 2>&1 \
 			|| { tail -n 40 "$$venv.log" >&2; echo "nlu: pip failed, see $$venv.log" >&2; exit 1; }; \
@@ -50,6 +52,7 @@ nlu-venv:
 $(NLU_MODEL): $(NLU_MODEL_INPUTS) | nlu-venv
 	@set -e; hash=$$(sha256sum $(NLU_MODEL_INPUTS) | sha256sum | cut -c1-16); \
 	cached="$(NLU_CACHE)/rasa-models/nlu-$$hash.tar.gz"; \
+	mkdir -p "$(NLU_CACHE)/rasa-models"; exec 9>"$$cached.lock"; flock 9; \
 	if [ -f "$$cached" ]; then \
 		echo "nlu: model for these data and config found in $$cached"; \
 	else \
@@ -60,7 +63,6 @@ $(NLU_MODEL): $(NLU_MODEL_INPUTS) | nlu-venv
 			--config nlu/config.yml --nlu "$$work/train.yml" --out "$$work/out" \
 			--fixed-model-name nlu > "$$work/train.log" 2>&1 \
 			|| { tail -n 40 "$$work/train.log" >&2; exit 1; }; \
-		mkdir -p "$(NLU_CACHE)/rasa-models"; \
 		cp "$$work/out/nlu.tar.gz" "$$cached.part"; mv "$$cached.part" "$$cached"; \
 	fi; \
 	mkdir -p $(dir $(NLU_MODEL)); cp "$$cached" $(NLU_MODEL); \
