@@ -9,6 +9,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ready
@@ -47,10 +48,18 @@ def _link_in_chat(live: LiveDashboard) -> tuple[Person, str]:
 
 
 def _load_by(driver: WebDriver, element_id: str) -> None:
-    """Click what leads to a new page and wait until the old page is gone."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Click what leads to a new page and wait until that page has loaded.
+
+    The old page is marked with a window property that a new document does not have. Chromium
+    answers a question about a page it is leaving with several kinds of error (a stale element,
+    or "Node with given id does not belong to the document"), so every WebDriver error while
+    the page changes means only: not yet."""
+    driver.execute_script("window.vertelpuntOldPage = true;")
     driver.find_element(By.ID, element_id).click()
-    _wait(driver).until(ready.staleness_of(page))
+    WebDriverWait(driver, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return window.vertelpuntOldPage === undefined"
+            " && document.readyState === 'complete';"))
 
 
 def _shown(driver: WebDriver, element_id: str) -> bool:
