@@ -71,9 +71,9 @@ def _resident(service: ConversationService, marks: SentMarks, user: str,
         marks.add([(item.outbox_id, None) for item in queued])
 
 
-def postgres_cpu_seconds() -> float:
-    """User plus system CPU of this machine's PostgreSQL processes, from /proc."""
-    total = 0
+def postgres_cpu_by_process() -> dict[int, float]:
+    """User plus system CPU seconds of each of this machine's PostgreSQL processes, from /proc."""
+    seconds: dict[int, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             line = stat.read_text()
@@ -81,8 +81,21 @@ def postgres_cpu_seconds() -> float:
             continue
         if "(postgres)" in line:
             fields = line.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            seconds[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf(
+                "SC_CLK_TCK")
+    return seconds
+
+
+def bench_backends_cpu(db: Database, before: dict[int, float]) -> float:
+    """CPU the server processes of the bench's own database spent since `before`.
+
+    Only the backends of the scratch database count, so other work on the same server (and
+    its backends ending, which would make a machine-wide sum shrink) does not."""
+    with db.engine.connect() as conn:
+        pids: set[int] = set(conn.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars())
+    now = postgres_cpu_by_process()
+    return sum(now.get(pid, 0.0) - before.get(pid, 0.0) for pid in pids)
 
 
 def turns(url: str, residents: int, concurrency: int) -> None:
@@ -95,14 +108,15 @@ def turns(url: str, residents: int, concurrency: int) -> None:
     script: list[Inbound] = [OpenedIn(), *(event_of(k, v) for k, v in FULL_CONVERSATION)]
     latencies: list[float] = []
     started = time.perf_counter()
-    cpu0, pg0 = time.process_time(), postgres_cpu_seconds()
+    cpu0, pg0 = time.process_time(), postgres_cpu_by_process()
     # Residents talk at the same time, as they do through a webhook; one process, one GIL.
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(lambda r: _resident(service, marks, f"resident-{r}", script, latencies),
                       range(residents)))
     marks.close()
     elapsed = time.perf_counter() - started
-    cpu, pg = time.process_time() - cpu0, postgres_cpu_seconds() - pg0
+    cpu = time.process_time() - cpu0
+    pg = bench_backends_cpu(db, pg0) if url.startswith("postgresql") else 0.0
     cuts = statistics.quantiles(latencies, n=100)
     count = len(latencies)
     print(f"  {count} turns by {residents} residents, {concurrency} at a time, in "
