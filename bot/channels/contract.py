@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,6 +32,13 @@ class InstallOptions:
     receive: bool = True
 
 
+class ChannelSettings(BaseSettings):
+    """Base of a channel's own settings, kept in the channel's folder: read from the same
+    environment and `.env` as `Settings`, with the same VERTELPUNT_ prefix."""
+
+    model_config = SettingsConfigDict(env_prefix="VERTELPUNT_", env_file=".env", extra="ignore")
+
+
 Installer = Callable[["FastAPI", "Runtime", InstallOptions], "ChannelSender"]
 """Adds the channel's routes and start/stop to the app; returns how it sends."""
 
@@ -45,20 +54,28 @@ class ChannelSpec:
     # Settings needed only to receive by webhook (not when polling).
     webhook_needs: tuple[str, ...] = ()
     polls: bool = False
+    # The channel's own settings class (a ChannelSettings in its folder), for what it needs
+    # beyond the fields of `Settings`; its installer reads them the same way.
+    settings: type[ChannelSettings] | None = None
 
     def configured(self, settings: Settings) -> bool:
         """Whether the settings turn this channel on."""
-        return bool(setting_text(settings, self.switch))
+        return bool(self._setting(settings, self.switch))
 
     def missing(self, settings: Settings, options: InstallOptions) -> list[str]:
         """The environment variables of needed settings that are empty."""
         receives_by_webhook = options.receive and not (options.polling and self.polls)
         webhook = self.webhook_needs if receives_by_webhook else ()
         return [env_name(name) for name in (self.switch, *self.needs, *webhook)
-                if not setting_text(settings, name)]
+                if not self._setting(settings, name)]
+
+    def _setting(self, settings: Settings, name: str) -> str:
+        if self.settings is not None and name in self.settings.model_fields:
+            return setting_text(self.settings(), name)
+        return setting_text(settings, name)
 
 
-def setting_text(settings: Settings, name: str) -> str:
+def setting_text(settings: BaseSettings, name: str) -> str:
     """A setting as plain text (secrets revealed, unset as empty)."""
     value = getattr(settings, name)
     if hasattr(value, "get_secret_value"):

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 
-from bot.channels.contract import ChannelNotConfigured, ChannelSpec, InstallOptions
+from bot.channels.contract import (
+    ChannelNotConfigured,
+    ChannelSettings,
+    ChannelSpec,
+    InstallOptions,
+)
 from bot.channels.messages import QueuedMessage
 from bot.channels.registry import CHANNELS, configured_channels, install_channels
 from bot.outbox import SendResult
@@ -17,8 +22,18 @@ from storage.db import Database
 from tests.conftest import TEST_SECRET
 
 
+class PigeonSettings(ChannelSettings):
+    """A made-up channel's own settings, as a new channel keeps them in its folder."""
+
+    pigeon_token: str = ""
+    pigeon_loft: str = ""
+
+
 class Pigeon:
     """The sender of a made-up channel."""
+
+    def __init__(self, loft: str) -> None:
+        self.loft = loft
 
     async def send(self, item: QueuedMessage) -> SendResult:
         return SendResult("sent", str(item.outbox_id))
@@ -29,12 +44,12 @@ def install_pigeon(app: FastAPI, runtime: Runtime, options: InstallOptions) -> P
     def pigeon_webhook() -> dict[str, str]:
         return {}
 
-    return Pigeon()
+    return Pigeon(PigeonSettings().pigeon_loft)
 
 
-# A new channel is its spec; `switch` and `needs` name fields of the settings.
-PIGEON = ChannelSpec(name="pigeon", switch="telegram_bot_username", install=install_pigeon,
-                     needs=("whatsapp_number",))
+# A new channel is its folder and its spec: nothing in bot/settings.py names it.
+PIGEON = ChannelSpec(name="pigeon", switch="pigeon_token", install=install_pigeon,
+                     needs=("pigeon_loft",), settings=PigeonSettings)
 
 
 def _runtime(settings: Settings, db: Database, service: ConversationService) -> Runtime:
@@ -48,27 +63,31 @@ def test_only_channels_whose_switch_is_set_are_configured() -> None:
     assert {spec.name for spec in CHANNELS} == {"telegram", "whatsapp"}
 
 
-def test_a_new_channel_installs_its_route_and_sender(
-    db: Database, service: ConversationService
+def test_a_new_channel_installs_its_route_and_sender_from_its_own_settings(
+    db: Database, service: ConversationService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(secret_key=TEST_SECRET, telegram_bot_username="duif",
-                        whatsapp_number="+31 20 123 4567")
+    settings = Settings(secret_key=TEST_SECRET)
+    assert configured_channels(settings, channels=[PIGEON]) == []
+    monkeypatch.setenv("VERTELPUNT_PIGEON_TOKEN", "roekoe")
+    monkeypatch.setenv("VERTELPUNT_PIGEON_LOFT", "til-7")
     app = create_app(_runtime(settings, db, service))
 
     senders = install_channels(app, _runtime(settings, db, service), InstallOptions(),
                                channels=[PIGEON])
 
-    assert isinstance(senders["pigeon"], Pigeon)
+    pigeon = senders["pigeon"]
+    assert isinstance(pigeon, Pigeon) and pigeon.loft == "til-7"
     assert "/webhooks/pigeon" in {getattr(r, "path", "") for r in app.routes}
 
 
 def test_half_a_configuration_is_refused_with_the_missing_settings(
-    db: Database, service: ConversationService
+    db: Database, service: ConversationService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(secret_key=TEST_SECRET, telegram_bot_username="duif")
-    runtime = _runtime(settings, db, service)
+    monkeypatch.setenv("VERTELPUNT_PIGEON_TOKEN", "roekoe")
+    monkeypatch.delenv("VERTELPUNT_PIGEON_LOFT", raising=False)
+    runtime = _runtime(Settings(secret_key=TEST_SECRET), db, service)
 
-    with pytest.raises(ChannelNotConfigured, match="VERTELPUNT_WHATSAPP_NUMBER is not set"):
+    with pytest.raises(ChannelNotConfigured, match="VERTELPUNT_PIGEON_LOFT is not set"):
         install_channels(create_app(runtime), runtime, InstallOptions(), channels=[PIGEON])
 
 
