@@ -74,7 +74,7 @@ def health_answer(runtime: Runtime, health: Health) -> JSONResponse:
 
 
 def build_app(
-    runtime: Runtime, telegram_polling: bool = False, scheduler: bool = True,
+    runtime: Runtime, polling: bool = False, scheduler: bool = True,
     receive: bool = True,
 ) -> FastAPI:
     """The app with every configured channel installed (their senders on
@@ -89,7 +89,7 @@ def build_app(
 
     app = create_app(runtime)
     try:
-        senders = install_channels(app, runtime, InstallOptions(telegram_polling, receive))
+        senders = install_channels(app, runtime, InstallOptions(polling, receive))
     except ChannelNotConfigured as error:
         raise ServeRefused(str(error)) from error
     app.state.senders = senders

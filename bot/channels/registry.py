@@ -35,18 +35,20 @@ def install_channels(
     """Install every configured channel into the app; returns their senders by channel.
     Refuses (ChannelNotConfigured) half a configuration, or polling without a channel to poll."""
     settings = runtime.settings
+    pollers = [spec for spec in channels if spec.polls]
+    if (options.receive and options.polling
+            and not any(spec.configured(settings) for spec in pollers)):
+        raise ChannelNotConfigured(
+            f"--polling needs {' or '.join(env_name(spec.switch) for spec in pollers)}")
     senders: dict[str, ChannelSender] = {}
     for spec in channels:
         if not spec.configured(settings):
-            if options.receive and options.polling and spec.polls:
-                raise ChannelNotConfigured(
-                    f"--{spec.name}-polling needs {env_name(spec.switch)}")
             log.info("%s: %s not set, channel not installed", spec.name, env_name(spec.switch))
             continue
         missing = spec.missing(settings, options)
         if missing:
             polling_helps = spec.polls and options.receive and not options.polling
-            also = f" (or use --{spec.name}-polling)" if polling_helps else ""
+            also = " (or use --polling)" if polling_helps else ""
             verb = "is" if len(missing) == 1 else "are"
             raise ChannelNotConfigured(f"{', '.join(missing)} {verb} not set{also}")
         senders[spec.name] = spec.install(app, runtime, options)

@@ -1,4 +1,4 @@
-"""`vertelpunt serve`: the web service, with Telegram by webhook or by long polling."""
+"""`vertelpunt serve`: the web service, with its channels by webhook or by long polling."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from bot.server import ServeRefused, build_app
 
 
 def serve(
-    telegram_polling: Annotated[
+    polling: Annotated[
         bool,
-        typer.Option("--telegram-polling", help="Fetch Telegram updates by long polling "
-                     "instead of a webhook (no public address needed)."),
+        # --telegram-polling: its first name, from when Telegram was the one channel that polls.
+        typer.Option("--polling", "--telegram-polling",
+                     help="Fetch updates by long polling instead of webhooks, for every "
+                     "channel that can (Telegram); no public address needed."),
     ] = False,
     host: Annotated[str | None, typer.Option(help="Address to listen on "
                                              "[default: VERTELPUNT_HOST]")] = None,
@@ -28,7 +30,7 @@ def serve(
     configure_logging(settings.log_level)
     runtime = runtime_or_exit(settings)
     try:
-        app = build_app(runtime, telegram_polling)
+        app = build_app(runtime, polling)
     except ServeRefused as error:
         runtime.db.dispose()
         fail(str(error), EXIT_CONFIG)

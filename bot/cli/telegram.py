@@ -65,6 +65,6 @@ def set_webhook(
 
 @app.command("delete-webhook")
 def delete_webhook(drop_pending: DropPending = False) -> None:
-    """Stop webhook delivery (long polling needs that; `serve --telegram-polling` does it too)."""
+    """Stop webhook delivery (long polling needs that; `serve --polling` does it too)."""
     _call(lambda bot: bot.delete_webhook(drop_pending_updates=drop_pending))
     typer.echo("webhook deleted")

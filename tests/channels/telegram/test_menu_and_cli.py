@@ -86,7 +86,7 @@ def test_serve_installs_telegram_only_when_configured(runtime: Runtime) -> None:
     routes = {getattr(r, "path", "") for r in build_app(runtime).routes}
     assert "/webhooks/telegram" in routes and "/healthz" in routes
 
-    polling = {getattr(r, "path", "") for r in build_app(runtime, telegram_polling=True).routes}
+    polling = {getattr(r, "path", "") for r in build_app(runtime, polling=True).routes}
     assert "/webhooks/telegram" not in polling
 
     no_secret = runtime.settings.model_copy(update={"telegram_webhook_secret": None})
@@ -97,8 +97,8 @@ def test_serve_installs_telegram_only_when_configured(runtime: Runtime) -> None:
     bare = Runtime(no_token, runtime.db, runtime.form, runtime.texts, runtime.cipher,
                    runtime.service)
     assert "/webhooks/telegram" not in {getattr(r, "path", "") for r in build_app(bare).routes}
-    with pytest.raises(ServeRefused, match="TELEGRAM_TOKEN"):
-        build_app(bare, telegram_polling=True)
+    with pytest.raises(ServeRefused, match="--polling needs VERTELPUNT_TELEGRAM_TOKEN"):
+        build_app(bare, polling=True)
 
 
 def test_serve_refuses_to_start_a_webhook_without_its_secret(
