@@ -15,6 +15,7 @@ from flows.events import (
     CommandIn,
     Inbound,
     MediaIn,
+    NoteHelpLines,
     OpenedIn,
     SaveTitle,
     SpokenIn,
@@ -105,6 +106,11 @@ def _signpost(turn: Turn, text: str) -> None:
     """Help lines for any message that suggests danger, at every step, before anything else."""
     if not turn.ctx.mentions_danger(text):
         return
+    draft = turn.state.draft
+    if draft is not None and draft.story_id:
+        turn.effect(NoteHelpLines(draft.story_id))
+    else:
+        turn.state.help_lines = True
     turn.say("danger")
     age = turn.ctx.about.get("age_group")
     told_under_16 = isinstance(age, dict) and age.get("value") == {"option": "under_16"}
@@ -176,7 +182,7 @@ def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
     _answer(turn, choice)
 
 
-def _answer(turn: Turn, choice: Choice, typed: bool = False) -> None:
+def _answer(turn: Turn, choice: Choice, typed: bool = False, guessed: bool = False) -> None:
     """A choice made: at the voice check or a check its own handler; a typed guess that
     would end or discard something asks first; else the step's."""
     if turn.state.step == "voice_check":
@@ -184,7 +190,7 @@ def _answer(turn: Turn, choice: Choice, typed: bool = False) -> None:
     elif turn.state.step == "check":
         settle(turn, choice, run_command)
     elif typed:
-        typed_answer(turn, choice)
+        typed_answer(turn, choice, guessed)
     else:
         on_answer(turn, choice)
 
@@ -216,9 +222,10 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
     synonyms = _system_synonyms(turn, ask)
     reading = read_reply(turn, ask, text, _reader(turn, ask), synonyms)
     match reading:
-        case Picked(choice=choice):
-            _answer(turn, choice, typed=True)
+        case Picked(choice=choice, guessed=guessed):
+            _answer(turn, choice, typed=True, guessed=guessed)
         case Toggled(option_ids=option_ids):
+            turn.note_method("typed")
             toggle(turn, list(option_ids))
         case Written(text=written):
             _on_written(turn, written)
@@ -346,6 +353,7 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
 def _on_written(turn: Turn, text: str) -> None:
     """An answer in the resident's own words (a free-text question or the title)."""
     scrubbed = turn.ctx.scrub(text, turn.lang).text
+    turn.note_method("typed")
     turn.answered(turn.ctx.show_placeholders(scrubbed, turn.lang))
     if turn.state.step == "title":
         draft = turn.state.draft

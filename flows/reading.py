@@ -61,8 +61,7 @@ def _loosely(
         several = _several(words, ask, text, synonyms, languages)
         if several:
             return Toggled(several)
-    choice = find_choice(words, ask, text, synonyms, languages)
-    return Picked(choice) if choice is not None else None
+    return find_picked(words, ask, text, synonyms, languages)
 
 
 def _options(ask: Ask) -> list[Choice]:
@@ -83,25 +82,36 @@ def _phrases(ask: Ask, synonyms: Synonyms) -> dict[str, str]:
 def find_choice(
     words: AnswerWordsLike, ask: Ask, text: str, synonyms: Synonyms, languages: Sequence[str]
 ) -> Choice | None:
+    """The one choice a reply names loosely (see find_picked)."""
+    picked = find_picked(words, ask, text, synonyms, languages)
+    return picked.choice if picked is not None else None
+
+
+def find_picked(
+    words: AnswerWordsLike, ask: Ask, text: str, synonyms: Synonyms, languages: Sequence[str]
+) -> Picked | None:
     """The one choice a reply names loosely: done, an ordinal, a number within a label's
-    range, a small typo of a label or synonym, or a word only one label has."""
+    range, a word only one label has, or (a guess) a small typo of a label or synonym."""
     done = ask.with_role("done")
     if done is not None and words.is_done_word(text, languages, synonyms.get(done.id, ())):
-        return done
+        return Picked(done)
     options = _options(ask)
     position = words.ordinal_position(text, languages)
     if position is not None:
         if position == LAST:
-            return options[-1]
-        return options[position - 1] if 1 <= position <= len(options) else None
+            return Picked(options[-1])
+        return Picked(options[position - 1]) if 1 <= position <= len(options) else None
     stripped = text.strip().rstrip(".")
     if stripped.isdigit():
         found = words.choice_for_number(int(stripped), {c.id: c.label for c in options})
-        return ask.find(found) if found else None
-    found = words.fuzzy_choice(text, _phrases(ask, synonyms))
-    if found is not None:
-        return ask.find(found)
-    return _word_of_one_label(text, ask.choices)
+        choice = ask.find(found) if found else None
+        return Picked(choice) if choice is not None else None
+    whole_word = _word_of_one_label(text, ask.choices)
+    if whole_word is not None:
+        return Picked(whole_word)
+    found = words.fuzzy_match(text, _phrases(ask, synonyms))
+    choice = ask.find(found[0]) if found is not None else None
+    return Picked(choice, guessed=found[1]) if choice is not None and found else None
 
 
 def _word_of_one_label(text: str, choices: Sequence[Choice]) -> Choice | None:

@@ -114,8 +114,8 @@ def test_buurt_at_the_prompt_is_my_neighbourhood(chat: EngineChat) -> None:
 
 @pytest.mark.parametrize(("language", "typed", "option"), [
     ("nl", "een beetje", "s2"), ("nl", "veel", "s4"), ("tr", "biraz", "s2"),
-    ("pl", "wcale", "s1"), ("en", "not at all", "s1"), ("nl", "een beetej", "s2"),
-    ("en", "a lot", "s4"), ("ru", "немного", "s2"),
+    ("pl", "wcale", "s1"), ("en", "not at all", "s1"), ("en", "a lot", "s4"),
+    ("ru", "немного", "s2"),
 ])
 def test_labels_typed_without_their_emoji_number(
     form: Form, texts: Texts, language: str, typed: str, option: str
@@ -123,6 +123,21 @@ def test_labels_typed_without_their_emoji_number(
     chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
     _to_question(chat, "influence")
     chat.text(typed)
+    assert _answers(chat, "influence") == [{"option": option}]
+
+
+@pytest.mark.parametrize(("language", "typed", "yes", "option"), [
+    ("nl", "een beetej", "ja", "s2"), ("en", "not at oll", "yes", "s1"),
+    ("pl", "wcalr", "tak", "s1"),
+])
+def test_a_typo_of_a_label_is_asked_back_first(
+    form: Form, texts: Texts, language: str, typed: str, yes: str, option: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
+    _to_question(chat, "influence")
+    chat.text(typed)
+    assert chat.state.step == "check" and _answers(chat, "influence") == []
+    chat.text(yes)
     assert _answers(chat, "influence") == [{"option": option}]
 
 
