@@ -23,7 +23,7 @@ from flows.events import (
     TurnResult,
 )
 from flows.first_language import named_language, offer_first_language
-from flows.make_sure import settle, typed_answer, typed_command
+from flows.make_sure import GUARDED_CHOICES, settle, typed_answer, typed_command
 from flows.matching import match_label, match_number, normalise
 from flows.questions import question_type
 from flows.questions.base import NoWords, Picked, QuestionType, Toggled, TooLong, Written
@@ -273,7 +273,9 @@ def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
                     turn.ctx.texts.words(f"synonyms.{choice.role}", lang)
                 )
     question = turn.ctx.form.question(ask.question_id or "")
-    for option in question.options if question else ():
+    options = question.options if question else ()
+    prompts = turn.ctx.form.prompts if turn.state.step == "prompt" else ()
+    for option in (*options, *prompts):
         for lang in (turn.lang, turn.ctx.form.default_language):
             words.setdefault(option.id, []).extend(option.synonyms.get(lang, []))
     return words
@@ -320,13 +322,23 @@ def _story_at_prompt(turn: Turn, text: str) -> None:
     add_story_text(turn, text)
 
 
+def _has_word_of(turn: Turn, text: str, role: str) -> bool:
+    """Whether a reply holds one of the resident's words for yes (or no, ...) as words."""
+    padded = f" {normalise(text)} "
+    words = turn.ctx.texts.words(f"synonyms.{role}", turn.lang)
+    return any(f" {normalise(w)} " in padded for w in words if normalise(w))
+
+
 def _says_yes_and_no(turn: Turn, text: str) -> bool:
     """A reply with both a yes and a no word ("ja nee") is neither."""
-    padded = f" {normalise(text)} "
-    def has(role: str) -> bool:
-        words = turn.ctx.texts.words(f"synonyms.{role}", turn.lang)
-        return any(f" {normalise(w)} " in padded for w in words if normalise(w))
-    return has("yes") and has("no")
+    return _has_word_of(turn, text, "yes") and _has_word_of(turn, text, "no")
+
+
+def _guessed_no(turn: Turn, choice: Choice, text: str) -> bool:
+    """A no read from the intent alone, where no would end or discard something, without a
+    word for no in it ("voor na" at "Klopt dit zo?"): too weak a guess to even ask about."""
+    guarded = (turn.state.step, choice.role) in GUARDED_CHOICES
+    return guarded and choice.role == "no" and not _has_word_of(turn, text, "no")
 
 
 def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
@@ -340,7 +352,7 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
         return False
     role = INTENT_ROLES.get(result.intent)
     choice = ask.with_role(role) if role else None
-    if choice is not None:
+    if choice is not None and not _guessed_no(turn, choice, text):
         _answer(turn, choice, typed=True)
         return True
     command = INTENT_COMMANDS.get(result.intent)

@@ -186,11 +186,22 @@ def test_nee_hoor_at_confirm_asks_before_throwing_away(chat: EngineChat) -> None
     assert chat.state.step == "another" and chat.state.draft is None
 
 
-def test_voor_na_at_confirm_loses_nothing(chat: EngineChat) -> None:
+@pytest.mark.parametrize(("language", "typed"), [
+    ("nl", "voor na"), ("nl", "na"), ("nl", "voor"), ("nl", "hmm"), ("en", "before after"),
+    ("pl", "przed po"), ("ru", "до после"), ("tr", "önce sonra"),
+])
+def test_a_non_answer_at_confirm_is_no_withdrawal(
+    form: Form, texts: Texts, language: str, typed: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
     _to_confirm(chat)
-    chat.text("voor na")
-    assert chat.state.draft is not None and chat.state.draft.parts
-    assert chat.state.step in ("confirm", "check")
+    parts = list(chat.state.draft.parts if chat.state.draft else [])
+    chat.text(typed)
+    # Not read as no: no "throw it away?" question, nothing saved, the story kept as it was.
+    assert chat.state.step == "confirm" and chat.state.check is None
+    assert chat.state.draft is not None and chat.state.draft.parts == parts
+    assert not [e for e in chat.effects if isinstance(e, SaveStory)]
+    assert chat.outbox[-1].question == "_confirm"
 
 
 def test_ja_nee_is_not_yes(chat: EngineChat) -> None:
