@@ -356,6 +356,8 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
         _answer(turn, choice, typed=True)
         return True
     command = INTENT_COMMANDS.get(result.intent)
+    if command == "nieuw" and turn.state.step == "prompt":
+        return False  # "I want to tell about ..." where a story is about to begin
     if command is not None and result.confidence >= turn.ctx.command_threshold:
         typed_command(turn, command, run_command)
         return True

@@ -21,6 +21,14 @@ LAST = -1
 """The position an ordinal reader gives for "the last one"."""
 WORD_OF_LABEL_MIN = 4
 """A single typed word names a label it is part of only when it is at least this long."""
+INSIDE_MAX_WORDS = 4
+"""A reply this short may name a choice by holding its words ("about my neighbourhood")."""
+ENDING_MAX = 4
+"""Letters a typed word may add to a label's word and still be that word ("kızgınım")."""
+STEM_MIN = 6
+"""A word this long is still itself with its last letter changed ("okolica", "okolicy")."""
+PREFIX_MAX = 2
+"""Letters joined before a word that leave it itself (Arabic "ل" in "لمساعدة")."""
 
 
 def reply_languages(turn: Turn) -> tuple[str, ...]:
@@ -61,7 +69,8 @@ def _loosely(
         several = _several(words, ask, text, synonyms, languages)
         if several:
             return Toggled(several)
-    return find_picked(words, ask, text, synonyms, languages)
+    picked = find_picked(words, ask, text, synonyms, languages)
+    return picked or _named_inside(turn, ask, text, synonyms)
 
 
 def _options(ask: Ask) -> list[Choice]:
@@ -112,6 +121,70 @@ def find_picked(
     found = words.fuzzy_match(text, _phrases(ask, synonyms))
     choice = ask.find(found[0]) if found is not None else None
     return Picked(choice, guessed=found[1]) if choice is not None and found else None
+
+
+def _named_inside(turn: Turn, ask: Ask, text: str, synonyms: Synonyms) -> Picked | None:
+    """A guess: a short reply that holds the words of one choice's label or synonym
+    ("gesprek met de gemeente", "quite a lot"), or a telling word of one label ("over geld"),
+    each word perhaps inflected ("kızgınım", "okolicy", "لمساعدة"); never a reply with a
+    word that turns it around ("not happy")."""
+    reply = normalise(text).split()
+    if not reply or len(reply) > INSIDE_MAX_WORDS or _has_any(turn, reply, ("no", "not")):
+        return None
+    common = {normalise(w) for w in turn.ctx.texts.words("synonyms.common", turn.lang)}
+    telling = [word for word in reply if len(word) >= WORD_OF_LABEL_MIN and word not in common]
+    # Only the options of a question or prompt: a yes inside a sentence is no consent, and
+    # the words of skip and decline are words of every sentence ("sla over", "liever niet").
+    options = [c for c in ask.choices if c.role == "option"]
+    named: set[str] = set()
+    for phrase, choice_id in _phrases(ask, synonyms).items():
+        if _holds(reply, _undecorated(phrase)):
+            named.add(choice_id)
+    named &= {c.id for c in options}
+    for choice in options:
+        labels = [_undecorated(label) for label in (choice.label, choice.short or "")]
+        if any(_is_word(word, part) for word in telling for label in labels for part in label):
+            named.add(choice.id)
+    choice = ask.find(named.pop()) if len(named) == 1 else None
+    return Picked(choice, guessed=True) if choice is not None else None
+
+
+def _undecorated(label: str) -> list[str]:
+    """A label's words without its leading number ("4️⃣ A lot" is "a lot")."""
+    words = normalise(label).split()
+    return words[1:] if words and words[0].isdigit() else words
+
+
+def _has_any(turn: Turn, reply: list[str], roles: Sequence[str]) -> bool:
+    padded = f" {' '.join(reply)} "
+    for role in roles:
+        for word in turn.ctx.texts.words(f"synonyms.{role}", turn.lang):
+            wanted = normalise(word)
+            if wanted and f" {wanted} " in padded:
+                return True
+    return False
+
+
+def _is_word(typed: str, word: str) -> bool:
+    """Whether a typed word is this word, perhaps inflected: an ending added ("kızgınım"),
+    a long word's last letter changed ("okolicy"), or a one- or two-letter prefix joined
+    to it ("لمساعدة")."""
+    if typed == word:
+        return True
+    if len(word) < WORD_OF_LABEL_MIN or abs(len(typed) - len(word)) > ENDING_MAX:
+        return False
+    stem = word[:-1] if len(word) >= STEM_MIN else word
+    return typed.startswith(stem) or (len(word) > WORD_OF_LABEL_MIN and typed.endswith(word)
+                                      and len(typed) - len(word) <= PREFIX_MAX)
+
+
+def _holds(reply: list[str], phrase: list[str]) -> bool:
+    """Whether the reply holds the phrase's words in a row (each perhaps inflected)."""
+    size = len(phrase)
+    if not size or size > len(reply):
+        return False
+    return any(all(_is_word(reply[at + i], phrase[i]) for i in range(size))
+               for at in range(len(reply) - size + 1))
 
 
 def _word_of_one_label(text: str, choices: Sequence[Choice]) -> Choice | None:

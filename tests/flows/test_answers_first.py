@@ -141,6 +141,33 @@ def test_a_typo_of_a_label_is_asked_back_first(
     assert _answers(chat, "influence") == [{"option": option}]
 
 
+@pytest.mark.parametrize(("language", "question", "typed", "option"), [
+    ("en", "influence", "quite a lot", "s4"), ("tr", "feeling", "kızgınım", "angry"),
+    ("nl", "feeling", "heel verdrietig", "sad"), ("pl", "feeling", "bardzo zła", "angry"),
+])
+def test_a_reply_holding_an_options_words_is_asked_back(
+    form: Form, texts: Texts, language: str, question: str, typed: str, option: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
+    _to_question(chat, question)
+    chat.text(typed)
+    assert chat.state.step == "check"
+    assert chat.state.check is not None and chat.state.check.choice_id == option
+
+
+@pytest.mark.parametrize(("language", "typed"), [
+    ("en", "not happy"), ("nl", "niet blij"), ("ru", "не радость"), ("pl", "nie radość"),
+])
+def test_a_turned_around_reply_is_not_the_option_it_names(
+    form: Form, texts: Texts, language: str, typed: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
+    _to_question(chat, "feeling")
+    chat.text(typed)
+    assert chat.state.check is None or chat.state.check.choice_id != "glad"
+    assert _answers(chat, "feeling") == []
+
+
 def test_mensen_at_the_triad(chat: EngineChat) -> None:
     _to_question(chat, "helped")
     chat.text("mensen")

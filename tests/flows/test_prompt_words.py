@@ -86,3 +86,32 @@ def test_a_prompt_word_inside_a_story_does_not_pick_the_prompt(
     story = "Where I live the neighbours never say hello and I feel alone."
     chat.text(story)
     assert chat.state.draft is not None and chat.state.draft.parts == [story]
+
+
+@pytest.mark.parametrize(("language", "typed", "prompt"), [
+    ("nl", "gesprek met de gemeente", "conversation"), ("nl", "in onze wijk", "neighbourhood"),
+    ("en", "about my neighbourhood", "neighbourhood"), ("pl", "o mojej okolicy", "neighbourhood"),
+    ("ar", "كنت بحاجة لمساعدة", "needed_help"), ("ru", "про мой район", "neighbourhood"),
+])
+def test_a_short_reply_holding_a_prompts_words(
+    form: Form, texts: Texts, language: str, typed: str, prompt: str
+) -> None:
+    chat = _at_prompt(form, texts, language)
+    chat.text(typed)
+    assert chat.state.draft is not None and chat.state.draft.prompt_id == prompt
+    assert chat.state.draft.parts == []
+
+
+@pytest.mark.parametrize("typed", ["mijn man sloeg mij", "over mijn werk"])
+def test_common_words_of_a_label_name_no_prompt(form: Form, texts: Texts, typed: str) -> None:
+    chat = _at_prompt(form, texts, "nl")
+    chat.text(typed)
+    assert chat.state.step == "prompt" and chat.state.draft is None
+
+
+def test_i_want_to_tell_about_is_no_new_story_command(form: Form, texts: Texts) -> None:
+    chat = _at_prompt(form, texts, "nl")
+    chat.text("ik wil iets vertellen over mijn buurt en de buren")
+    assert chat.state.step == "story" and chat.state.check is None
+    assert chat.state.draft is not None
+    assert chat.state.draft.parts == ["ik wil iets vertellen over mijn buurt en de buren"]
