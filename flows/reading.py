@@ -9,6 +9,7 @@ names no answer is tried as an intent or a command (flows.engine).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from flows.asks import Ask
 from flows.context import AnswerWordsLike
@@ -137,8 +138,11 @@ def _named_inside(turn: Turn, ask: Ask, text: str, synonyms: Synonyms) -> Picked
     # the words of skip and decline are words of every sentence ("sla over", "liever niet").
     options = [c for c in ask.choices if c.role == "option"]
     named: set[str] = set()
+    starts = _word_starts(reply)
     for phrase, choice_id in _phrases(ask, synonyms).items():
-        if _holds(reply, _undecorated(phrase)):
+        words = _undecorated(phrase)
+        # Most phrases share no beginning with any typed word: skip those at once.
+        if words and _stem(words[0]) in starts and _holds(reply, words):
             named.add(choice_id)
     named &= {c.id for c in options}
     for choice in options:
@@ -149,10 +153,26 @@ def _named_inside(turn: Turn, ask: Ask, text: str, synonyms: Synonyms) -> Picked
     return Picked(choice, guessed=True) if choice is not None else None
 
 
-def _undecorated(label: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _undecorated(label: str) -> tuple[str, ...]:
     """A label's words without its leading number ("4️⃣ A lot" is "a lot")."""
     words = normalise(label).split()
-    return words[1:] if words and words[0].isdigit() else words
+    return tuple(words[1:] if words and words[0].isdigit() else words)
+
+
+def _stem(word: str) -> str:
+    """What a typed word must begin with (or end with) to be this word, perhaps inflected."""
+    return word[:-1] if len(word) >= STEM_MIN else word
+
+
+def _word_starts(reply: list[str]) -> set[str]:
+    """Every beginning of every typed word, and each without a prefix of up to two letters."""
+    starts: set[str] = set()
+    for typed in reply:
+        for cut in range(PREFIX_MAX + 1):
+            rest = typed[cut:]
+            starts.update(rest[:end] for end in range(1, len(rest) + 1))
+    return starts
 
 
 def _has_any(turn: Turn, reply: list[str], roles: Sequence[str]) -> bool:
@@ -173,12 +193,11 @@ def _is_word(typed: str, word: str) -> bool:
         return True
     if len(word) < WORD_OF_LABEL_MIN or abs(len(typed) - len(word)) > ENDING_MAX:
         return False
-    stem = word[:-1] if len(word) >= STEM_MIN else word
-    return typed.startswith(stem) or (len(word) > WORD_OF_LABEL_MIN and typed.endswith(word)
+    return typed.startswith(_stem(word)) or (len(word) > WORD_OF_LABEL_MIN and typed.endswith(word)
                                       and len(typed) - len(word) <= PREFIX_MAX)
 
 
-def _holds(reply: list[str], phrase: list[str]) -> bool:
+def _holds(reply: list[str], phrase: tuple[str, ...]) -> bool:
     """Whether the reply holds the phrase's words in a row (each perhaps inflected)."""
     size = len(phrase)
     if not size or size > len(reply):
