@@ -180,8 +180,11 @@ def measure_answers(parser: IntentParser, rounds: int) -> bool:
 
 
 # Replies only the loosest readings try: words inside a sentence, turned around, inflected.
-LOOSE_REPLIES = ["vooral over geld eigenlijk", "not about money", "paramız yoktu",
-                 "о деньгах и жилье", "iets heel anders dan dit allemaal"]
+LOOSE_REPLIES = [
+    "vooral over geld eigenlijk", "not about money", "iets heel anders dan dit allemaal",
+    "paramız yoktu",  # noqa: RUF001 (Turkish: dotless i is a letter)
+    "о деньгах и жилье",  # noqa: RUF001 (Russian: Cyrillic o is a letter)
+]
 
 
 def _reading_turns(parser: IntentParser) -> dict[str, Turn]:

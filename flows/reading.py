@@ -25,7 +25,7 @@ WORD_OF_LABEL_MIN = 4
 INSIDE_MAX_WORDS = 4
 """A reply this short may name a choice by holding its words ("about my neighbourhood")."""
 ENDING_MAX = 4
-"""Letters a typed word may add to a label's word and still be that word ("kızgınım")."""
+"""Letters a typed word may add to a label's word and still be that word ("mutluyum")."""
 STEM_MIN = 6
 """A word this long is still itself with its last letter changed ("okolica", "okolicy")."""
 PREFIX_MAX = 2
@@ -119,15 +119,17 @@ def find_picked(
     whole_word = _word_of_one_label(text, ask.choices)
     if whole_word is not None:
         return Picked(whole_word)
-    found = words.fuzzy_match(text, _phrases(ask, synonyms))
-    choice = ask.find(found[0]) if found is not None else None
-    return Picked(choice, guessed=found[1]) if choice is not None and found else None
+    matched = words.fuzzy_match(text, _phrases(ask, synonyms))
+    if matched is None:
+        return None
+    typo = ask.find(matched[0])
+    return Picked(typo, guessed=matched[1]) if typo is not None else None
 
 
 def _named_inside(turn: Turn, ask: Ask, text: str, synonyms: Synonyms) -> Picked | None:
     """A guess: a short reply that holds the words of one choice's label or synonym
     ("gesprek met de gemeente", "quite a lot"), or a telling word of one label ("over geld"),
-    each word perhaps inflected ("kızgınım", "okolicy", "لمساعدة"); never a reply with a
+    each word perhaps inflected ("mutluyum", "okolicy", "لمساعدة"); never a reply with a
     word that turns it around ("not happy")."""
     reply = normalise(text).split()
     if not reply or len(reply) > INSIDE_MAX_WORDS or _has_any(turn, reply, ("no", "not")):
@@ -149,8 +151,8 @@ def _named_inside(turn: Turn, ask: Ask, text: str, synonyms: Synonyms) -> Picked
         labels = [_undecorated(label) for label in (choice.label, choice.short or "")]
         if any(_is_word(word, part) for word in telling for label in labels for part in label):
             named.add(choice.id)
-    choice = ask.find(named.pop()) if len(named) == 1 else None
-    return Picked(choice, guessed=True) if choice is not None else None
+    found = ask.find(named.pop()) if len(named) == 1 else None
+    return Picked(found, guessed=True) if found is not None else None
 
 
 @lru_cache(maxsize=8192)
@@ -186,7 +188,7 @@ def _has_any(turn: Turn, reply: list[str], roles: Sequence[str]) -> bool:
 
 
 def _is_word(typed: str, word: str) -> bool:
-    """Whether a typed word is this word, perhaps inflected: an ending added ("kızgınım"),
+    """Whether a typed word is this word, perhaps inflected: an ending added ("mutluyum"),
     a long word's last letter changed ("okolicy"), or a one- or two-letter prefix joined
     to it ("لمساعدة")."""
     if typed == word:

@@ -142,7 +142,8 @@ def test_a_typo_of_a_label_is_asked_back_first(
 
 
 @pytest.mark.parametrize(("language", "question", "typed", "option"), [
-    ("en", "influence", "quite a lot", "s4"), ("tr", "feeling", "kızgınım", "angry"),
+    ("en", "influence", "quite a lot", "s4"),
+    ("tr", "feeling", "kızgınım", "angry"),  # noqa: RUF001 (Turkish: dotless i is a letter)
     ("nl", "feeling", "heel verdrietig", "sad"), ("pl", "feeling", "bardzo zła", "angry"),
 ])
 def test_a_reply_holding_an_options_words_is_asked_back(
