@@ -23,7 +23,13 @@ from flows.events import (
     TurnResult,
 )
 from flows.first_language import named_language, offer_first_language
-from flows.make_sure import GUARDED_CHOICES, settle, typed_answer, typed_command
+from flows.make_sure import (
+    GUARDED_CHOICES,
+    leave_meant_check,
+    settle,
+    typed_answer,
+    typed_command,
+)
 from flows.matching import match_label, match_number, normalise
 from flows.questions import question_type
 from flows.questions.base import NoWords, Picked, QuestionType, Toggled, TooLong, Written
@@ -236,6 +242,8 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
         case NoWords():
             turn.say("no_match_free")
             turn.ask()
+        case None if leave_meant_check(turn):
+            _on_text(turn, text, sent_order)
         case None:
             _not_understood(turn, ask, text)
 

@@ -74,3 +74,14 @@ def settle(turn: Turn, choice: Choice, run_command: CommandRunner) -> None:
     else:
         turn.note_method("confirmed")
         on_answer(turn, meant)
+
+
+def leave_meant_check(turn: Turn) -> bool:
+    """At "Bedoelt u: ...?", a reply that is no yes or no is another try at the question
+    itself: go back to it without a word, so the reply is read there."""
+    check = turn.state.check
+    if turn.state.step != "check" or check is None or check.what != "meant":
+        return False
+    turn.state.check = None
+    turn.come_back()
+    return True

@@ -123,6 +123,25 @@ def test_a_typo_is_asked_back_and_no_keeps_the_question(form: Form, texts: Texts
         "feeling", {"option": "glad"}, "typed")
 
 
+def test_another_answer_at_the_question_back_answers_the_question(
+    form: Form, texts: Texts
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER)
+    chat.open()
+    for press in ("yes", "age_yes", "needed_help"):
+        chat.press(press)
+    chat.text(STORY)
+    for press in ("done", "save", "skip"):
+        chat.press(press)
+    chat.text("verdrietg")
+    assert chat.state.step == "check"
+    chat.text("boos")
+    [saved] = [e for e in chat.effects if isinstance(e, SaveAnswer)]
+    assert (saved.question_id, saved.value, saved.method) == (
+        "feeling", {"option": "angry"}, "typed")
+    assert chat.state.question_id == "helped"
+
+
 def test_the_codebook_describes_the_new_columns(form: Form) -> None:
     out = io.StringIO()
     write_codebook(form, out, datetime(2026, 3, 2, tzinfo=UTC))
