@@ -2,7 +2,8 @@
 
 A corpus case is a language, a question (a form question id, or a step such as `_consent`),
 a typed reply and what the resident meant: a choice id, several joined by "+", "skipped" or
-"declined", or "none" for a reply that is no answer (a trap) and must change nothing. A
+"declined", "none" for a reply that is no answer (a trap) and must change nothing, or "story"
+for a story typed at the prompt question (kept as the first part of the story). A
 derailment is a reply that ends, restarts or discards the story or consent when that was not
 what the resident meant.
 """
@@ -35,6 +36,7 @@ CORPUS_PATH: Final = Path(__file__).resolve().parents[1] / "tests" / "data" / "t
 HOLD_OUT_EVERY: Final = 3
 """Every third case of a language and question is held out from tuning."""
 NOTHING: Final = "none"
+STORY: Final = "story"
 # Steps asked outside the form, by the name a corpus gives them.
 SYSTEM_STEPS: Final[dict[str, Step]] = {
     "_consent": "consent", "_age": "age", "_prompt": "prompt", "_confirm": "confirm",
@@ -165,6 +167,8 @@ def read_case(case: Case, ctx: Context) -> Outcome:
         read_as = answer
     elif before.step == "story":
         read_as = "done" if after.step == "confirm" else NOTHING
+    elif before.step == "prompt" and after.draft and after.draft.parts == [case.reply]:
+        read_as = STORY
     else:
         read_as = _pressed_as(before, after, result, ctx)
     return Outcome(read_as, _derailed(before, after, result, case))

@@ -57,8 +57,9 @@ class StoryCells:
             record.form_version, record.prompt or "", record.title or "", record.text,
             record.parent_story_id or "", record.campaign_id or "", record.team or "",
             record.theme or "", int(record.after_home_visit),
+            "" if record.help_lines_shown is None else int(record.help_lines_shown),
         ]
-        answers = record.answers
+        answers, methods = record.answers, record.methods
         for question_id, question, known, remember in self._questions:
             answer = answers.get(question_id, _UNANSWERED)
             found = known.get(answer)
@@ -69,6 +70,7 @@ class StoryCells:
                         known.clear()
                     known[answer] = found
             cells += found
+            cells.append(methods.get(question_id, ""))
         about = self._about.get(record.about)
         if about is None:
             about = self._about_cells(record.about)
@@ -82,6 +84,7 @@ class StoryCells:
         for q in self._about_questions:
             given = about.get(q.id) or {}
             cells += answer_cells(q, given.get("status", ""), given.get("value"))
+            cells.append(given.get("method", ""))
         if len(self._about) >= REMEMBERED:
             self._about.clear()
         self._about[text] = cells

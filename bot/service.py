@@ -39,6 +39,7 @@ from flows.events import (
     CommandIn,
     EraseParticipant,
     Inbound,
+    NoteHelpLines,
     PostponeCheckIn,
     RecordConsent,
     SaveAbout,
@@ -301,9 +302,12 @@ class ConversationService:
                 case SaveTitle(story_id=story_id, title=title):
                     repo.set_title(session, story_id, title)
                 case SaveAnswer(story_id=sid, question_id=qid, status=status, value=value):
-                    repo.save_answer(session, sid, qid, status, value, now)
+                    repo.save_answer(session, sid, qid, status, value, now, effect.method)
                 case SaveAbout(question_id=qid, status=status, value=value):
-                    loaded.about[qid] = {"status": status, "value": value}
+                    loaded.about[qid] = {"status": status, "value": value,
+                                         "method": effect.method}
+                case NoteHelpLines(story_id=story_id):
+                    repo.note_help_lines(session, story_id)
                 case RecordConsent(scope=scope, text_id=tid, text_version=ver, given=given):
                     repo.record_consent(session, pid, scope, tid, ver, given, now)
                 case SetLanguage(language=language):
@@ -341,6 +345,7 @@ class ConversationService:
             "team": tags.team,
             "theme": tags.theme,
             "after_home_visit": tags.after_home_visit,
+            "help_lines_shown": effect.help_lines_shown,
             "created_at": now,
             "confirmed_at": now,
         }

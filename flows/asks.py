@@ -149,7 +149,9 @@ def _simple_ask(ctx: Context, state: State) -> Ask:
             return Ask(t.get("voice.check_question", lang), heard, "_voice_check")
         case "check":
             what = state.check.what if state.check else "stop"
-            return Ask(t.get(f"check_{what}", lang), _yes_no(ctx, lang), "_check")
+            label = state.check.label if state.check else None
+            text = t.get(f"check_{what}", lang, label=label or "")
+            return Ask(text, _yes_no(ctx, lang), "_check")
         case "erase":
             return Ask(t.get("erase_question", lang),
                        _yes_no(ctx, lang, "erase_yes", "erase_no"), "_erase")

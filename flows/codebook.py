@@ -36,7 +36,18 @@ STORY_COLUMNS: list[tuple[str, str, str]] = [
      "theme id); empty when none."),
     ("after_home_visit", "binary", "1 when the resident came through a worker's personal "
      "invite after a home visit, else 0."),
+    ("help_lines_shown", "binary", "1 when help lines were shown in the conversation that "
+     "led to the story (since the resident's previous story was stored) or while its "
+     "questions were asked, else 0; empty for stories stored before this was recorded."),
 ]
+METHODS = ("tapped", "typed", "confirmed")
+METHOD_DESCRIPTION = (
+    "How the answer was given: tapped (a button pressed), typed (typed or said, and read as "
+    "an answer), confirmed (typed with a small typo, and confirmed after the bot asked back "
+    "whether that answer was meant). For a multiple choice ticked over several replies, "
+    "the least direct of these; a skip or 'rather not say' is given the same ways. Empty "
+    "when the question was not reached, or for answers stored before this was recorded."
+)
 CHECKIN_FIELDS: list[tuple[str, str, str]] = [
     ("status", "category", "scheduled, queued, sent, answered, expired, unreachable, cancelled."),
     ("due", "datetime", "When the check-in was due (UTC)."),
@@ -51,7 +62,8 @@ def _question_columns(q: Question, section: str) -> list[Column]:
     na = column(q, f"{q.id}.na", "binary",
                 "1 when the resident chose 'rather not say', 0 when answered, empty when "
                 "skipped.")
-    return [*question_type(q.type).value_columns(q, where), na]
+    method = column(q, f"{q.id}.method", "category", METHOD_DESCRIPTION)
+    return [*question_type(q.type).value_columns(q, where), na, method]
 
 
 def columns(form: Form) -> list[Column]:
@@ -76,7 +88,10 @@ def codebook(form: Form) -> dict[str, Any]:
         "missing_values": {
             "empty": "not answered (skipped or not reached)",
             "<question>.na = 1": "the resident chose 'rather not say'",
+            "<question>.method empty": "not reached, or stored before the way of "
+                                       "answering was recorded",
         },
+        "answer_methods": list(METHODS),
         "columns": [c.as_dict() for c in columns(form)],
     }
 

@@ -37,6 +37,9 @@ class AnswerWordsLike(Protocol):
 
     def fuzzy_choice(self, reply: str, phrases: Mapping[str, str]) -> str | None: ...
 
+    def fuzzy_match(self, reply: str, phrases: Mapping[str, str]) -> tuple[str, bool] | None:
+        ...
+
     def split_options(
         self, text: str, languages: Iterable[str] | None = None, keep: Iterable[str] = ()
     ) -> list[str]: ...

@@ -15,6 +15,7 @@ from flows.events import (
     CommandIn,
     Inbound,
     MediaIn,
+    NoteHelpLines,
     OpenedIn,
     SaveTitle,
     SpokenIn,
@@ -22,7 +23,13 @@ from flows.events import (
     TurnResult,
 )
 from flows.first_language import named_language, offer_first_language
-from flows.make_sure import settle, typed_answer, typed_command
+from flows.make_sure import (
+    GUARDED_CHOICES,
+    leave_meant_check,
+    settle,
+    typed_answer,
+    typed_command,
+)
 from flows.matching import match_label, match_number, normalise
 from flows.questions import question_type
 from flows.questions.base import NoWords, Picked, QuestionType, Toggled, TooLong, Written
@@ -105,6 +112,11 @@ def _signpost(turn: Turn, text: str) -> None:
     """Help lines for any message that suggests danger, at every step, before anything else."""
     if not turn.ctx.mentions_danger(text):
         return
+    draft = turn.state.draft
+    if draft is not None and draft.story_id:
+        turn.effect(NoteHelpLines(draft.story_id))
+    else:
+        turn.state.help_lines = True
     turn.say("danger")
     age = turn.ctx.about.get("age_group")
     told_under_16 = isinstance(age, dict) and age.get("value") == {"option": "under_16"}
@@ -176,7 +188,7 @@ def _on_choice(turn: Turn, choice_id: str, token: str | None) -> None:
     _answer(turn, choice)
 
 
-def _answer(turn: Turn, choice: Choice, typed: bool = False) -> None:
+def _answer(turn: Turn, choice: Choice, typed: bool = False, guessed: bool = False) -> None:
     """A choice made: at the voice check or a check its own handler; a typed guess that
     would end or discard something asks first; else the step's."""
     if turn.state.step == "voice_check":
@@ -184,7 +196,7 @@ def _answer(turn: Turn, choice: Choice, typed: bool = False) -> None:
     elif turn.state.step == "check":
         settle(turn, choice, run_command)
     elif typed:
-        typed_answer(turn, choice)
+        typed_answer(turn, choice, guessed)
     else:
         on_answer(turn, choice)
 
@@ -216,9 +228,10 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
     synonyms = _system_synonyms(turn, ask)
     reading = read_reply(turn, ask, text, _reader(turn, ask), synonyms)
     match reading:
-        case Picked(choice=choice):
-            _answer(turn, choice, typed=True)
+        case Picked(choice=choice, guessed=guessed):
+            _answer(turn, choice, typed=True, guessed=guessed)
         case Toggled(option_ids=option_ids):
+            turn.note_method("typed")
             toggle(turn, list(option_ids))
         case Written(text=written):
             _on_written(turn, written)
@@ -229,6 +242,8 @@ def _on_text(turn: Turn, text: str, sent_order: list[int] | None = None) -> None
         case NoWords():
             turn.say("no_match_free")
             turn.ask()
+        case None if leave_meant_check(turn):
+            _on_text(turn, text, sent_order)
         case None:
             _not_understood(turn, ask, text)
 
@@ -266,7 +281,9 @@ def _system_synonyms(turn: Turn, ask: Ask) -> dict[str, list[str]]:
                     turn.ctx.texts.words(f"synonyms.{choice.role}", lang)
                 )
     question = turn.ctx.form.question(ask.question_id or "")
-    for option in question.options if question else ():
+    options = question.options if question else ()
+    prompts = turn.ctx.form.prompts if turn.state.step == "prompt" else ()
+    for option in (*options, *prompts):
         for lang in (turn.lang, turn.ctx.form.default_language):
             words.setdefault(option.id, []).extend(option.synonyms.get(lang, []))
     return words
@@ -313,13 +330,23 @@ def _story_at_prompt(turn: Turn, text: str) -> None:
     add_story_text(turn, text)
 
 
+def _has_word_of(turn: Turn, text: str, role: str) -> bool:
+    """Whether a reply holds one of the resident's words for yes (or no, ...) as words."""
+    padded = f" {normalise(text)} "
+    words = turn.ctx.texts.words(f"synonyms.{role}", turn.lang)
+    return any(f" {normalise(w)} " in padded for w in words if normalise(w))
+
+
 def _says_yes_and_no(turn: Turn, text: str) -> bool:
     """A reply with both a yes and a no word ("ja nee") is neither."""
-    padded = f" {normalise(text)} "
-    def has(role: str) -> bool:
-        words = turn.ctx.texts.words(f"synonyms.{role}", turn.lang)
-        return any(f" {normalise(w)} " in padded for w in words if normalise(w))
-    return has("yes") and has("no")
+    return _has_word_of(turn, text, "yes") and _has_word_of(turn, text, "no")
+
+
+def _guessed_no(turn: Turn, choice: Choice, text: str) -> bool:
+    """A no read from the intent alone, where no would end or discard something, without a
+    word for no in it ("voor na" at "Klopt dit zo?"): too weak a guess to even ask about."""
+    guarded = (turn.state.step, choice.role) in GUARDED_CHOICES
+    return guarded and choice.role == "no" and not _has_word_of(turn, text, "no")
 
 
 def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
@@ -333,10 +360,12 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
         return False
     role = INTENT_ROLES.get(result.intent)
     choice = ask.with_role(role) if role else None
-    if choice is not None:
+    if choice is not None and not _guessed_no(turn, choice, text):
         _answer(turn, choice, typed=True)
         return True
     command = INTENT_COMMANDS.get(result.intent)
+    if command == "nieuw" and turn.state.step == "prompt":
+        return False  # "I want to tell about ..." where a story is about to begin
     if command is not None and result.confidence >= turn.ctx.command_threshold:
         typed_command(turn, command, run_command)
         return True
@@ -346,6 +375,7 @@ def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:
 def _on_written(turn: Turn, text: str) -> None:
     """An answer in the resident's own words (a free-text question or the title)."""
     scrubbed = turn.ctx.scrub(text, turn.lang).text
+    turn.note_method("typed")
     turn.answered(turn.ctx.show_placeholders(scrubbed, turn.lang))
     if turn.state.step == "title":
         draft = turn.state.draft

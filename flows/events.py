@@ -167,6 +167,8 @@ class SaveStory:
     detected_probability: float | None = None
     parent_story_id: str | None = None
     start_payload: str | None = None
+    # Help lines were shown in the conversation that led to this story.
+    help_lines_shown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,9 @@ class SaveTitle:
 
 
 AnswerStatus = Literal["answered", "declined", "skipped"]
+AnswerMethod = Literal["tapped", "typed", "confirmed"]
+"""How an answer was given: a button pressed, typed and read as an answer, or typed and
+confirmed after the bot asked back whether that was meant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +193,7 @@ class SaveAnswer:
     question_id: str
     status: AnswerStatus
     value: Any = None
+    method: AnswerMethod = "tapped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +203,14 @@ class SaveAbout:
     question_id: str
     status: AnswerStatus
     value: Any = None
+    method: AnswerMethod = "tapped"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteHelpLines:
+    """Help lines were shown after the story was stored, while its questions were asked."""
+
+    story_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +259,7 @@ Effect = (
     | SaveTitle
     | SaveAnswer
     | SaveAbout
+    | NoteHelpLines
     | SetLanguage
     | ScheduleFollowUps
     | SaveCheckInAnswer

@@ -24,13 +24,21 @@ GUARDED_COMMANDS = frozenset({"stop", "nieuw"})
 CommandRunner = Callable[[Turn, str], None]
 
 
-def typed_answer(turn: Turn, choice: Choice) -> None:
-    """A choice named by typing: as pressed, unless it would end or discard something."""
+# Steps whose answers are stored: a guess there (a typo read as a label) is asked back.
+ANSWER_STEPS = frozenset({"question", "about"})
+
+
+def typed_answer(turn: Turn, choice: Choice, guessed: bool = False) -> None:
+    """A choice named by typing: as pressed, unless it would end or discard something, or
+    it was a guess at a question whose answer is stored ("Bedoelt u: Verdrietig?")."""
     what = GUARDED_CHOICES.get((turn.state.step, choice.role))
-    if what is None:
+    if what is not None:
+        ask_first(turn, Check(what=what, choice_id=choice.id))
+    elif guessed and turn.state.step in ANSWER_STEPS:
+        ask_first(turn, Check(what="meant", choice_id=choice.id, label=choice.label))
+    else:
+        turn.note_method("typed")
         on_answer(turn, choice)
-        return
-    ask_first(turn, Check(what=what, choice_id=choice.id))
 
 
 def typed_command(turn: Turn, command: str, run_command: CommandRunner) -> None:
@@ -64,4 +72,16 @@ def settle(turn: Turn, choice: Choice, run_command: CommandRunner) -> None:
     if meant is None:
         reask(turn)
     else:
+        turn.note_method("confirmed")
         on_answer(turn, meant)
+
+
+def leave_meant_check(turn: Turn) -> bool:
+    """At "Bedoelt u: ...?", a reply that is no yes or no is another try at the question
+    itself: go back to it without a word, so the reply is read there."""
+    check = turn.state.check
+    if turn.state.step != "check" or check is None or check.what != "meant":
+        return False
+    turn.state.check = None
+    turn.come_back()
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from flows.events import Choice
 
@@ -19,6 +20,8 @@ _NUMBER_LIST = re.compile(r"^\s*\d{1,2}(\s*(,|en|and|\s)\s*\d{1,2})*\s*\.?\s*$")
 _FOLD = str.maketrans({"ı": "i", "ł": "l", "ى": "ي", "ة": "ه", "ё": "е", "ß": "ss"})  # noqa: RUF001
 
 
+# Labels and synonyms are normalised again for every reply read against them: remembered.
+@lru_cache(maxsize=16384)
 def normalise(text: str) -> str:
     """Lower case, no accents, no punctuation or emoji, repeated letters folded."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD))

@@ -9,6 +9,7 @@ names no answer is tried as an intent or a command (flows.engine).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from flows.asks import Ask
 from flows.context import AnswerWordsLike
@@ -21,6 +22,14 @@ LAST = -1
 """The position an ordinal reader gives for "the last one"."""
 WORD_OF_LABEL_MIN = 4
 """A single typed word names a label it is part of only when it is at least this long."""
+INSIDE_MAX_WORDS = 4
+"""A reply this short may name a choice by holding its words ("about my neighbourhood")."""
+ENDING_MAX = 4
+"""Letters a typed word may add to a label's word and still be that word ("mutluyum")."""
+STEM_MIN = 6
+"""A word this long is still itself with its last letter changed ("okolica", "okolicy")."""
+PREFIX_MAX = 2
+"""Letters joined before a word that leave it itself (Arabic "ل" in "لمساعدة")."""
 
 
 def reply_languages(turn: Turn) -> tuple[str, ...]:
@@ -61,8 +70,8 @@ def _loosely(
         several = _several(words, ask, text, synonyms, languages)
         if several:
             return Toggled(several)
-    choice = find_choice(words, ask, text, synonyms, languages)
-    return Picked(choice) if choice is not None else None
+    picked = find_picked(words, ask, text, synonyms, languages)
+    return picked or _named_inside(turn, ask, text, synonyms)
 
 
 def _options(ask: Ask) -> list[Choice]:
@@ -83,25 +92,120 @@ def _phrases(ask: Ask, synonyms: Synonyms) -> dict[str, str]:
 def find_choice(
     words: AnswerWordsLike, ask: Ask, text: str, synonyms: Synonyms, languages: Sequence[str]
 ) -> Choice | None:
+    """The one choice a reply names loosely (see find_picked)."""
+    picked = find_picked(words, ask, text, synonyms, languages)
+    return picked.choice if picked is not None else None
+
+
+def find_picked(
+    words: AnswerWordsLike, ask: Ask, text: str, synonyms: Synonyms, languages: Sequence[str]
+) -> Picked | None:
     """The one choice a reply names loosely: done, an ordinal, a number within a label's
-    range, a small typo of a label or synonym, or a word only one label has."""
+    range, a word only one label has, or (a guess) a small typo of a label or synonym."""
     done = ask.with_role("done")
     if done is not None and words.is_done_word(text, languages, synonyms.get(done.id, ())):
-        return done
+        return Picked(done)
     options = _options(ask)
     position = words.ordinal_position(text, languages)
     if position is not None:
         if position == LAST:
-            return options[-1]
-        return options[position - 1] if 1 <= position <= len(options) else None
+            return Picked(options[-1])
+        return Picked(options[position - 1]) if 1 <= position <= len(options) else None
     stripped = text.strip().rstrip(".")
     if stripped.isdigit():
         found = words.choice_for_number(int(stripped), {c.id: c.label for c in options})
-        return ask.find(found) if found else None
-    found = words.fuzzy_choice(text, _phrases(ask, synonyms))
-    if found is not None:
-        return ask.find(found)
-    return _word_of_one_label(text, ask.choices)
+        choice = ask.find(found) if found else None
+        return Picked(choice) if choice is not None else None
+    whole_word = _word_of_one_label(text, ask.choices)
+    if whole_word is not None:
+        return Picked(whole_word)
+    matched = words.fuzzy_match(text, _phrases(ask, synonyms))
+    if matched is None:
+        return None
+    typo = ask.find(matched[0])
+    return Picked(typo, guessed=matched[1]) if typo is not None else None
+
+
+def _named_inside(turn: Turn, ask: Ask, text: str, synonyms: Synonyms) -> Picked | None:
+    """A guess: a short reply that holds the words of one choice's label or synonym
+    ("gesprek met de gemeente", "quite a lot"), or a telling word of one label ("over geld"),
+    each word perhaps inflected ("mutluyum", "okolicy", "لمساعدة"); never a reply with a
+    word that turns it around ("not happy")."""
+    reply = normalise(text).split()
+    if not reply or len(reply) > INSIDE_MAX_WORDS or _has_any(turn, reply, ("no", "not")):
+        return None
+    common = {normalise(w) for w in turn.ctx.texts.words("synonyms.common", turn.lang)}
+    telling = [word for word in reply if len(word) >= WORD_OF_LABEL_MIN and word not in common]
+    # Only the options of a question or prompt: a yes inside a sentence is no consent, and
+    # the words of skip and decline are words of every sentence ("sla over", "liever niet").
+    options = [c for c in ask.choices if c.role == "option"]
+    named: set[str] = set()
+    starts = _word_starts(reply)
+    for phrase, choice_id in _phrases(ask, synonyms).items():
+        words = _undecorated(phrase)
+        # Most phrases share no beginning with any typed word: skip those at once.
+        if words and _stem(words[0]) in starts and _holds(reply, words):
+            named.add(choice_id)
+    named &= {c.id for c in options}
+    for choice in options:
+        labels = [_undecorated(label) for label in (choice.label, choice.short or "")]
+        if any(_is_word(word, part) for word in telling for label in labels for part in label):
+            named.add(choice.id)
+    found = ask.find(named.pop()) if len(named) == 1 else None
+    return Picked(found, guessed=True) if found is not None else None
+
+
+@lru_cache(maxsize=8192)
+def _undecorated(label: str) -> tuple[str, ...]:
+    """A label's words without its leading number ("4️⃣ A lot" is "a lot")."""
+    words = normalise(label).split()
+    return tuple(words[1:] if words and words[0].isdigit() else words)
+
+
+def _stem(word: str) -> str:
+    """What a typed word must begin with (or end with) to be this word, perhaps inflected."""
+    return word[:-1] if len(word) >= STEM_MIN else word
+
+
+def _word_starts(reply: list[str]) -> set[str]:
+    """Every beginning of every typed word, and each without a prefix of up to two letters."""
+    starts: set[str] = set()
+    for typed in reply:
+        for cut in range(PREFIX_MAX + 1):
+            rest = typed[cut:]
+            starts.update(rest[:end] for end in range(1, len(rest) + 1))
+    return starts
+
+
+def _has_any(turn: Turn, reply: list[str], roles: Sequence[str]) -> bool:
+    padded = f" {' '.join(reply)} "
+    for role in roles:
+        for word in turn.ctx.texts.words(f"synonyms.{role}", turn.lang):
+            wanted = normalise(word)
+            if wanted and f" {wanted} " in padded:
+                return True
+    return False
+
+
+def _is_word(typed: str, word: str) -> bool:
+    """Whether a typed word is this word, perhaps inflected: an ending added ("mutluyum"),
+    a long word's last letter changed ("okolicy"), or a one- or two-letter prefix joined
+    to it ("لمساعدة")."""
+    if typed == word:
+        return True
+    if len(word) < WORD_OF_LABEL_MIN or abs(len(typed) - len(word)) > ENDING_MAX:
+        return False
+    return typed.startswith(_stem(word)) or (len(word) > WORD_OF_LABEL_MIN and typed.endswith(word)
+                                      and len(typed) - len(word) <= PREFIX_MAX)
+
+
+def _holds(reply: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the reply holds the phrase's words in a row (each perhaps inflected)."""
+    size = len(phrase)
+    if not size or size > len(reply):
+        return False
+    return any(all(_is_word(reply[at + i], phrase[i]) for i in range(size))
+               for at in range(len(reply) - size + 1))
 
 
 def _word_of_one_label(text: str, choices: Sequence[Choice]) -> Choice | None:

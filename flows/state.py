@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from flows.events import AnswerMethod
+
 Step = Literal[
     "new",
     "consent",
@@ -66,6 +68,7 @@ class Resume(BaseModel):
     step: Step
     question_id: str | None = None
     selected: list[str] = Field(default_factory=list)
+    method: AnswerMethod | None = None
 
 
 class Check(BaseModel):
@@ -75,6 +78,8 @@ class Check(BaseModel):
     what: str
     choice_id: str | None = None
     command: str | None = None
+    # The label of the choice asked back about ("Bedoelt u: Verdrietig?").
+    label: str | None = None
 
 
 class State(BaseModel):
@@ -99,3 +104,8 @@ class State(BaseModel):
     # Typed replies in a row not understood at the pending question (reset by a new one).
     misses: int = 0
     check: Check | None = None
+    # How the pending question's answer is being given so far (a multiple choice is ticked
+    # over several replies); None until something was given.
+    answer_method: AnswerMethod | None = None
+    # Help lines were shown since this story's conversation began (reset once it is done).
+    help_lines: bool = False

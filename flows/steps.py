@@ -130,9 +130,12 @@ def _save_story(turn: Turn) -> None:
             detected_probability=draft.detected_probability,
             start_payload=turn.state.start_payload,
             parent_story_id=draft.parent_story_id,
+            help_lines_shown=turn.state.help_lines,
         )
     )
     draft.story_id = story_id
+    # From here on, help lines are noted on the stored story (NoteHelpLines).
+    turn.state.help_lines = False
     draft.parts = []
     draft.replaced = {}
     turn.state.draft = draft
@@ -152,6 +155,7 @@ def _on_confirm(turn: Turn, choice: Choice) -> None:
         turn.enter("story")
     else:
         turn.state.draft = None
+        turn.state.help_lines = False
         turn.say("story_withdrawn")
         turn.enter("another")
         turn.ask()
@@ -211,10 +215,11 @@ def _thanks(turn: Turn) -> None:
 def save_answer(turn: Turn, status: AnswerStatus, value: Any = None) -> None:
     """Store the answer to the pending form question and go to the next one."""
     question_id = turn.state.question_id or ""
+    method = turn.answer_method
     if turn.state.step == "about":
-        turn.effect(SaveAbout(question_id, status, value))
+        turn.effect(SaveAbout(question_id, status, value, method))
     elif turn.state.draft and turn.state.draft.story_id:
-        turn.effect(SaveAnswer(turn.state.draft.story_id, question_id, status, value))
+        turn.effect(SaveAnswer(turn.state.draft.story_id, question_id, status, value, method))
     _next_question(turn)
 
 

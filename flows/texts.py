@@ -59,6 +59,8 @@ class Texts:
     def __init__(self, form: Form, variables: dict[str, str] | None = None) -> None:
         self.form = form
         self.variables = dict(variables or {})
+        # Word lists are read for every typed reply; catalogues do not change while running.
+        self._words: dict[tuple[str, str], tuple[str, ...]] = {}
 
     @property
     def languages(self) -> list[str]:
@@ -84,12 +86,15 @@ class Texts:
 
     def words(self, key: str, language: str) -> list[str]:
         """A list of words (synonyms) in the resident's language plus the default language."""
-        found: list[str] = []
-        for lang in dict.fromkeys((language, self.form.default_language)):
-            value = _lookup(load_catalogue(lang), key)
-            if isinstance(value, list):
-                found.extend(str(v) for v in value)
-        return found
+        known = self._words.get((key, language))
+        if known is None:
+            found: list[str] = []
+            for lang in dict.fromkeys((language, self.form.default_language)):
+                value = _lookup(load_catalogue(lang), key)
+                if isinstance(value, list):
+                    found.extend(str(v) for v in value)
+            known = self._words[(key, language)] = tuple(found)
+        return list(known)
 
     def language_name(self, language: str) -> str:
         """A language's name in that language itself, with a flag."""

@@ -6,13 +6,15 @@ from typing import Any
 
 from flows.asks import Ask, pending_ask
 from flows.context import Context
-from flows.events import Effect, Outbound, OutboundKind, TurnResult
+from flows.events import AnswerMethod, Effect, Outbound, OutboundKind, TurnResult
 from flows.listening import spoken_question
 from flows.state import Resume, State, Step
 
 # Telegram allows 4,096 characters; stay well below so the intro line fits too.
 MESSAGE_CHUNK = 3500
 OVERLAY_STEPS = frozenset({"language", "erase", "language_offer", "check"})
+# The less direct way wins when an answer was given in several replies.
+_METHOD_RANK: dict[AnswerMethod, int] = {"tapped": 0, "typed": 1, "confirmed": 2}
 
 
 def chunks(text: str, size: int = MESSAGE_CHUNK) -> list[str]:
@@ -82,6 +84,18 @@ class Turn:
         self.state.selected = []
         self.state.token += 1
         self.state.misses = 0
+        self.state.answer_method = None
+
+    def note_method(self, method: AnswerMethod) -> None:
+        """Remember how (part of) the pending question's answer was given."""
+        known = self.state.answer_method
+        if known is None or _METHOD_RANK[method] > _METHOD_RANK[known]:
+            self.state.answer_method = method
+
+    @property
+    def answer_method(self) -> AnswerMethod:
+        """How the pending question's answer was given: a tap unless noted otherwise."""
+        return self.state.answer_method or "tapped"
 
     def pending(self) -> Ask:
         """The question pending now."""
@@ -158,6 +172,7 @@ class Turn:
                 step=self.state.step,
                 question_id=self.state.question_id,
                 selected=list(self.state.selected),
+                method=self.state.answer_method,
             )
         self.enter(step)
 
@@ -170,3 +185,4 @@ class Turn:
             return
         self.enter(resume.step, resume.question_id)
         self.state.selected = list(resume.selected)
+        self.state.answer_method = resume.method

@@ -195,18 +195,27 @@ def fuzzy_choice(reply: str, phrases: Mapping[str, str]) -> str | None:
     enough, or when phrases of two different choices are equally close: a guess must not
     pick one of two.
     """
+    found = fuzzy_match(reply, phrases)
+    return found[0] if found is not None else None
+
+
+def fuzzy_match(reply: str, phrases: Mapping[str, str]) -> tuple[str, bool] | None:
+    """As `fuzzy_choice`, with whether the reply was a typo (True) or the phrase itself."""
     wanted = reply_key(reply)
     if not wanted:
         return None
     keyed = _keyed(phrases)
-    limit = allowed_edits(len(wanted)) if wanted not in keyed else 0
+    if wanted in keyed:
+        ids = keyed[wanted]
+        return (next(iter(ids)), False) if len(ids) == 1 else None
+    limit = allowed_edits(len(wanted))
     found = process.extract(wanted, list(keyed), scorer=OSA.distance, score_cutoff=limit, limit=8)
     usable = [(key, d) for key, d, _ in found if d <= allowed_edits(len(key))]
     if not usable:
         return None
     best = min(distance for _, distance in usable)
     ids = set().union(*(keyed[key] for key, distance in usable if distance == best))
-    return ids.pop() if len(ids) == 1 else None
+    return (ids.pop(), True) if len(ids) == 1 else None
 
 
 def _plain(text: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,10 @@ class StoryRecord:
     team: str | None = None
     theme: str | None = None
     after_home_visit: bool = False
+    help_lines_shown: bool | None = None
+    """None for stories stored before this was recorded."""
+    methods: dict[str, str] = field(default_factory=dict)
+    """Question id: how the answer was given (tapped, typed, confirmed), where recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +86,7 @@ def _story_batch(
             Story.detected_language, Story.channel, Story.form_id, Story.form_version,
             Story.prompt_id, Story.title, Story.text, cast(Participant.about, Text),
             Story.parent_story_id, Story.campaign_id, Story.team, Story.theme,
-            Story.after_home_visit,
+            Story.after_home_visit, Story.help_lines_shown,
         )
         .join(Participant, Participant.id == Story.participant_id)
         .where(Story.confirmed_at.is_not(None), Story.id > after)
@@ -106,17 +110,24 @@ def _of_batch(column: Any, story_ids: list[str], filtered: bool) -> Any:
     return and_(column >= story_ids[0], column <= story_ids[-1])
 
 
+Answers = dict[str, tuple[str, str | None]]
+Methods = dict[str, str]
+
+
 def _answers(
     conn: Connection, story_ids: list[str], filtered: bool
-) -> dict[str, dict[str, tuple[str, str | None]]]:
-    found: dict[str, dict[str, tuple[str, str | None]]] = {sid: {} for sid in story_ids}
+) -> dict[str, tuple[Answers, Methods]]:
+    found: dict[str, tuple[Answers, Methods]] = {sid: ({}, {}) for sid in story_ids}
     query = select(
-        Answer.story_id, Answer.question_id, Answer.status, cast(Answer.value, Text)
+        Answer.story_id, Answer.question_id, Answer.status, cast(Answer.value, Text),
+        Answer.method,
     ).where(_of_batch(Answer.story_id, story_ids, filtered))
-    for story_id, question_id, status, value in _driver_rows(conn, query):
-        answers = found.get(story_id)
-        if answers is not None:
-            answers[question_id] = (status, value)
+    for story_id, question_id, status, value, method in _driver_rows(conn, query):
+        of_story = found.get(story_id)
+        if of_story is not None:
+            of_story[0][question_id] = (status, value)
+            if method:
+                of_story[1][question_id] = method
     return found
 
 
@@ -157,8 +168,10 @@ def iter_story_records(
                 participant_id=row[0], story_id=row[1], collected_at=confirmed_at(row[2]),
                 language=row[3], detected_language=row[4], channel=row[5], form_id=row[6],
                 form_version=row[7], prompt=row[8], title=row[9], text=row[10],
-                answers=answers[row[1]], about=row[11], parent_story_id=row[12],
+                answers=answers[row[1]][0], about=row[11], parent_story_id=row[12],
                 checkins=tuple(outcomes) if outcomes else (), campaign_id=row[13],
                 team=row[14], theme=row[15], after_home_visit=bool(row[16]),
+                help_lines_shown=None if row[17] is None else bool(row[17]),
+                methods=answers[row[1]][1],
             )
         after = batch[-1][1]

@@ -74,6 +74,9 @@ class Story(Base):
     team: Mapped[str | None] = mapped_column(String(100), nullable=True)
     theme: Mapped[str | None] = mapped_column(String(64), nullable=True)
     after_home_visit: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Help lines were shown in the conversation that led to the story or during its
+    # questions; stories stored before this was recorded have NULL (not known).
+    help_lines_shown: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -89,6 +92,9 @@ class Answer(Base):
     question_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # tapped, typed or confirmed (flows.events.AnswerMethod); NULL for answers stored
+    # before the method was recorded.
+    method: Mapped[str | None] = mapped_column(String(16), nullable=True)
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -46,14 +46,20 @@ def save_answer(
     status: str,
     value: Any,
     now: datetime,
+    method: str | None = None,
 ) -> None:
-    """Store (or replace) the answer to one question about a story."""
+    """Store (or replace) the answer to one question about a story, and how it was given."""
     postgres = is_postgres(session)
     session.connection().execute(
         _SAVE_ANSWER[postgres],
         {"story_id": story_id, "question_id": question_id, "status": status, "value": value,
-         "answered_at": now},
+         "method": method, "answered_at": now},
     )
+
+
+def note_help_lines(session: Session, story_id: str) -> None:
+    """Mark that help lines were shown while a stored story's questions were asked."""
+    session.connection().execute(_NOTE_HELP_LINES, {"story_id": story_id})
 
 
 def record_consent(
@@ -80,6 +86,9 @@ _INSERT_STORY = insert(_STORIES)
 _SET_TITLE = update(_STORIES).where(_STORIES.c.id == bindparam("story_id")).values(
     title=bindparam("title")
 )
+_NOTE_HELP_LINES = update(_STORIES).where(_STORIES.c.id == bindparam("story_id")).values(
+    help_lines_shown=True
+)
 _INSERT_CONSENT = insert(cast(Table, ConsentRecord.__table__))
 
 
@@ -88,6 +97,7 @@ def _answer_upsert(upsert: Any) -> Any:
     return statement.on_conflict_do_update(
         index_elements=[_ANSWERS.c.story_id, _ANSWERS.c.question_id],
         set_={"status": statement.excluded.status, "value": statement.excluded.value,
+              "method": statement.excluded.method,
               "answered_at": statement.excluded.answered_at},
     )
 

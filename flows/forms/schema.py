@@ -74,6 +74,8 @@ class Prompt(Strict):
     label: LocalText
     text: LocalText
     short: LocalText = Field(default_factory=dict)
+    # What residents type for this prompt besides its label ("where I live").
+    synonyms: LocalWords = Field(default_factory=dict)
 
 
 class Consent(Strict):

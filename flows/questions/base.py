@@ -77,9 +77,11 @@ Pressed = Answer | Toggled | NothingPicked
 
 @dataclass(frozen=True, slots=True)
 class Picked:
-    """The typed reply names this choice: as if its button was pressed."""
+    """The typed reply names this choice: as if its button was pressed; `guessed` when it
+    was read from a typo, to be asked back where the answer is stored."""
 
     choice: Choice
+    guessed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

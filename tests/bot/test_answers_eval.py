@@ -74,7 +74,7 @@ def test_a_derailing_reader_is_counted(form: Form, texts: Texts) -> None:
 def test_eval_answers_prints_accuracy_per_language_and_type() -> None:
     result = CliRunner().invoke(app, ["eval", "--answers"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"accuracy 0\.\d{3} \(\d+/\d+\), derailments 0", result.output)
+    assert re.search(r"accuracy [01]\.\d{3} \(\d+/\d+\), derailments 0", result.output)
     for language in LANGUAGES:
         assert re.search(rf"\b{language} \d\.\d{{3}}", result.output)
     assert "scale" in result.output and "multi_choice" in result.output

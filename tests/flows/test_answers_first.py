@@ -114,8 +114,8 @@ def test_buurt_at_the_prompt_is_my_neighbourhood(chat: EngineChat) -> None:
 
 @pytest.mark.parametrize(("language", "typed", "option"), [
     ("nl", "een beetje", "s2"), ("nl", "veel", "s4"), ("tr", "biraz", "s2"),
-    ("pl", "wcale", "s1"), ("en", "not at all", "s1"), ("nl", "een beetej", "s2"),
-    ("en", "a lot", "s4"), ("ru", "немного", "s2"),
+    ("pl", "wcale", "s1"), ("en", "not at all", "s1"), ("en", "a lot", "s4"),
+    ("ru", "немного", "s2"),
 ])
 def test_labels_typed_without_their_emoji_number(
     form: Form, texts: Texts, language: str, typed: str, option: str
@@ -124,6 +124,49 @@ def test_labels_typed_without_their_emoji_number(
     _to_question(chat, "influence")
     chat.text(typed)
     assert _answers(chat, "influence") == [{"option": option}]
+
+
+@pytest.mark.parametrize(("language", "typed", "yes", "option"), [
+    ("nl", "een beetej", "ja", "s2"), ("en", "not at oll", "yes", "s1"),
+    ("pl", "wcalr", "tak", "s1"),
+])
+def test_a_typo_of_a_label_is_asked_back_first(
+    form: Form, texts: Texts, language: str, typed: str, yes: str, option: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
+    _to_question(chat, "influence")
+    chat.text(typed)
+    assert chat.state.step == "check" and _answers(chat, "influence") == []
+    chat.text(yes)
+    assert _answers(chat, "influence") == [{"option": option}]
+
+
+@pytest.mark.parametrize(("language", "question", "typed", "option"), [
+    ("en", "influence", "quite a lot", "s4"),
+    ("tr", "feeling", "kızgınım", "angry"),  # noqa: RUF001 (Turkish: dotless i is a letter)
+    ("nl", "feeling", "heel verdrietig", "sad"), ("pl", "feeling", "bardzo zła", "angry"),
+])
+def test_a_reply_holding_an_options_words_is_asked_back(
+    form: Form, texts: Texts, language: str, question: str, typed: str, option: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
+    _to_question(chat, question)
+    chat.text(typed)
+    assert chat.state.step == "check"
+    assert chat.state.check is not None and chat.state.check.choice_id == option
+
+
+@pytest.mark.parametrize(("language", "typed"), [
+    ("en", "not happy"), ("nl", "niet blij"), ("ru", "не радость"), ("pl", "nie radość"),
+])
+def test_a_turned_around_reply_is_not_the_option_it_names(
+    form: Form, texts: Texts, language: str, typed: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
+    _to_question(chat, "feeling")
+    chat.text(typed)
+    assert chat.state.check is None or chat.state.check.choice_id != "glad"
+    assert _answers(chat, "feeling") == []
 
 
 def test_mensen_at_the_triad(chat: EngineChat) -> None:
@@ -171,11 +214,22 @@ def test_nee_hoor_at_confirm_asks_before_throwing_away(chat: EngineChat) -> None
     assert chat.state.step == "another" and chat.state.draft is None
 
 
-def test_voor_na_at_confirm_loses_nothing(chat: EngineChat) -> None:
+@pytest.mark.parametrize(("language", "typed"), [
+    ("nl", "voor na"), ("nl", "na"), ("nl", "voor"), ("nl", "hmm"), ("en", "before after"),
+    ("pl", "przed po"), ("ru", "до после"), ("tr", "önce sonra"),
+])
+def test_a_non_answer_at_confirm_is_no_withdrawal(
+    form: Form, texts: Texts, language: str, typed: str
+) -> None:
+    chat = EngineChat(form, texts, nlu=PARSER, state=State(language=language))
     _to_confirm(chat)
-    chat.text("voor na")
-    assert chat.state.draft is not None and chat.state.draft.parts
-    assert chat.state.step in ("confirm", "check")
+    parts = list(chat.state.draft.parts if chat.state.draft else [])
+    chat.text(typed)
+    # Not read as no: no "throw it away?" question, nothing saved, the story kept as it was.
+    assert chat.state.step == "confirm" and chat.state.check is None
+    assert chat.state.draft is not None and chat.state.draft.parts == parts
+    assert not [e for e in chat.effects if isinstance(e, SaveStory)]
+    assert chat.outbox[-1].question == "_confirm"
 
 
 def test_ja_nee_is_not_yes(chat: EngineChat) -> None:

@@ -174,7 +174,8 @@ def test_a_registered_type_is_checked_asked_read_and_exported(
     assert chat.state.question_id == form.questions[1].id
 
     names = [c["name"] for c in codebook(form)["columns"]]
-    assert names[names.index("after_home_visit") + 1:][:2] == ["stars.stars", "stars.na"]
+    assert names[names.index("help_lines_shown") + 1:][:3] == [
+        "stars.stars", "stars.na", "stars.method"]
     assert answer_cells(form.questions[0], "answered", answer.value) == [2, 0]
     assert answer_cells(form.questions[0], "skipped", None) == ["", ""]
 
