@@ -82,15 +82,12 @@ def about_option(question_id: str) -> ColumnElement[str]:
 class Selection:
     """The stories of a filter, and conditions for groups of them.
 
-    About-you answers are read once per teller, into a table of tellers with one column per
-    dimension used, rather than from the JSON again in every condition. The table is
-    materialised when a condition on it reaches the database (whose planner cannot estimate
-    how many tellers match one); counts that only group by it leave the planner free to
-    join it in parallel.
+    About-you answers are read once per teller, into a materialised table of tellers with
+    one column per dimension used, rather than from the JSON again in every condition (or,
+    were the table inlined, in every row of a join).
     """
 
-    def __init__(self, where: DashboardFilter, groups: tuple[Group, ...] = (),
-                 materialized: bool = True) -> None:
+    def __init__(self, where: DashboardFilter, groups: tuple[Group, ...] = ()) -> None:
         self.where = where
         used = sorted({name for group in (where.group, *groups) for name, _ in group.parts
                        if name != HOME_VISIT})
@@ -99,9 +96,7 @@ class Selection:
             self.tellers = select(
                 Participant.id.label("teller_id"),
                 *(about_option(name).label(f"about_{name}") for name in used),
-            ).cte("tellers")
-            if materialized:
-                self.tellers = self.tellers.prefix_with("MATERIALIZED")
+            ).cte("tellers").prefix_with("MATERIALIZED")
 
     def _dimension(self, name: str, values: tuple[str, ...]) -> ColumnElement[bool]:
         if name == HOME_VISIT:
@@ -253,7 +248,7 @@ def answer_counts(
     # answer reaches the database, whose planner cannot estimate how many match one.
     everyone = DashboardFilter(where.campaign_id, where.since, where.until, where.language,
                                where.channel)
-    chosen = Selection(everyone, (where.group, *groups), materialized=False)
+    chosen = Selection(everyone, (where.group, *groups))
     names = sorted({name for g in (where.group, *groups) for name, _ in g.parts})
     dims = [Story.after_home_visit if name == HOME_VISIT else chosen.tellers.c[f"about_{name}"]
             for name in names]
