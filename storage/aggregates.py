@@ -7,6 +7,8 @@ option values), never one row per story, so memory does not grow with the storie
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -19,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
     cast,
     false,
     func,
@@ -72,6 +75,24 @@ def tune_for_counting(session: Session) -> None:
     if is_postgres(session):
         session.execute(text(f"SET LOCAL work_mem = '{COUNTING_WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
+
+
+@contextmanager
+def hash_joins(session: Session) -> Iterator[None]:
+    """On PostgreSQL, join as sets (hash joins), not by a lookup per row (nested loops).
+
+    For a condition inside JSON (an option picked, an about-you answer) the planner
+    guesses a few hundred matching rows where there may be tens of thousands, and then
+    looks each one up; joining the sets takes half the time or less.
+    """
+    if not is_postgres(session):
+        yield
+        return
+    session.execute(text("SET LOCAL enable_nestloop = off"))
+    try:
+        yield
+    finally:
+        session.execute(text("SET LOCAL enable_nestloop = on"))
 
 
 def about_option(question_id: str) -> ColumnElement[str]:
@@ -233,46 +254,34 @@ class QuestionCounts:
     skipped: int = 0
 
 
-def _in_group(group: Group, values: dict[str, Any]) -> bool:
-    return all(values[name] in options for name, options in group.parts)
-
-
 def answer_counts(
     session: Session, where: DashboardFilter, question_ids: list[str],
     groups: tuple[Group, ...] = (Group(),),
 ) -> list[dict[str, QuestionCounts]]:
     """Per group (in order), per question: how often each option was picked (a story in
     both groups counts in the first)."""
-    # Answers are counted per value of every dimension the groups use, and per answer JSON
-    # text (choice questions have few), then folded into the groups here: the rows grow
-    # with the dimensions' values, not with the stories. No condition on an about-you
-    # answer reaches the database, whose planner cannot estimate how many match one.
-    everyone = DashboardFilter(where.campaign_id, where.since, where.until, where.language,
-                               where.channel)
-    chosen = Selection(everyone, (where.group, *groups))
-    names = sorted({name for g in (where.group, *groups) for name, _ in g.parts})
-    dims = [Story.after_home_visit if name == HOME_VISIT else chosen.tellers.c[f"about_{name}"]
-            for name in names]
+    # Each story's side (the first group it is in) is decided where stories meet their
+    # tellers, so stories in neither group leave before their answers are joined, and the
+    # answers are grouped by side and answer JSON text (choice questions have few): the
+    # rows grow with the questions' options, not with the stories.
+    chosen = Selection(where, groups)
+    side = case(*((chosen.condition(group), index) for index, group in enumerate(groups)))
     value = cast(Answer.value, Text)
     query = (
-        chosen.stories(*dims, Answer.question_id, Answer.status, value, func.count())
+        chosen.stories(side, Answer.question_id, Answer.status, value, func.count())
         .join(Answer, Answer.story_id == Story.id)
-        .where(Answer.question_id.in_(question_ids))
-        .group_by(*dims, Answer.question_id, Answer.status, value)
+        .where(Answer.question_id.in_(question_ids), side.is_not(None))
+        .group_by(side, Answer.question_id, Answer.status, value)
     )
     found: list[dict[str, QuestionCounts]] = [
         {q: QuestionCounts() for q in question_ids} for _ in groups
     ]
-    rows: list[Any] = list(session.execute(query))
-    for row in rows:
-        values = {name: (("yes" if row[k] else "no") if name == HOME_VISIT else row[k])
-                  for k, name in enumerate(names)}
-        if not _in_group(where.group, values):
-            continue
-        side = next((i for i, g in enumerate(groups) if _in_group(g, values)), None)
-        if side is not None:
-            question_id, status, text, number = row[len(names):]
-            _add_answer(found[side][question_id], status, text, int(number))
+    # The planner cannot estimate how many tellers an about-you condition keeps, and would
+    # look up their answers one by one.
+    with hash_joins(session):
+        rows: list[Any] = list(session.execute(query))
+    for index, question_id, status, answer, number in rows:
+        _add_answer(found[index][question_id], status, answer, int(number))
     return found
 
 

@@ -6,8 +6,7 @@ Never the pseudonym of the teller.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,12 +24,11 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from storage.aggregates import DashboardFilter, filtered_stories
+from storage.aggregates import DashboardFilter, filtered_stories, hash_joins
 from storage.db import is_postgres
 from storage.models import Answer, Story
 
@@ -92,28 +90,10 @@ def _matching(session: Session, where: DashboardFilter, pattern: Pattern,
                      Answer.status == "answered", matches))
 
 
-@contextmanager
-def _hash_joins(session: Session) -> Iterator[None]:
-    """PostgreSQL joins the matching answers and stories as two sets, not one by one.
-
-    The planner cannot know how many answers hold an option inside their JSON and guesses
-    a few hundred; with a nested loop it then looks up every match (a quarter of all
-    stories for a triad corner) one at a time, at twice the time of joining the sets.
-    """
-    if not is_postgres(session):
-        yield
-        return
-    session.execute(text("SET LOCAL enable_nestloop = off"))
-    try:
-        yield
-    finally:
-        session.execute(text("SET LOCAL enable_nestloop = on"))
-
-
 def count_pattern(session: Session, where: DashboardFilter, pattern: Pattern) -> int:
     """How many filtered stories match the pattern."""
     query = _matching(session, where, pattern, func.count())
-    with _hash_joins(session):
+    with hash_joins(session):
         return int(session.execute(query).scalar_one())
 
 
@@ -129,7 +109,7 @@ def pattern_stories(
         .order_by(Story.confirmed_at.desc(), Story.id)
         .offset(max(page, 0) * size).limit(size)
     )
-    with _hash_joins(session):
+    with hash_joins(session):
         found: list[Any] = list(session.execute(query))
     ids = [row[0] for row in found]
     total = int(found[0][1]) if found else count_pattern(session, where, pattern)

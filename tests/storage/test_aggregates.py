@@ -151,6 +151,22 @@ def test_answers_per_option_for_two_groups_side_by_side(world: Database) -> None
     assert (old["topics"].skipped, old["topics"].answered) == (1, 0)
 
 
+def test_a_story_in_both_groups_counts_in_the_first_and_the_filter_narrows_both(
+    world: Database,
+) -> None:
+    home = Group((("home_visit", ("yes",)),))
+    with world.transaction() as s:
+        # s1 is young and after a home visit, s2 young without one.
+        visited, young = answer_counts(s, DashboardFilter(), ["feeling"], (home, YOUNG))
+        [only_young] = answer_counts(s, DashboardFilter(group=YOUNG), ["feeling"])
+        none_young, old = answer_counts(s, DashboardFilter(group=OLD), ["feeling"],
+                                        (YOUNG, OLD))
+    assert dict(visited["feeling"].options) == {"glad": 1}
+    assert dict(young["feeling"].options) == {"sad": 1}
+    assert dict(only_young["feeling"].options) == {"glad": 1, "sad": 1}
+    assert (none_young["feeling"].answered, dict(old["feeling"].options)) == (0, {"glad": 1})
+
+
 def test_the_funnel_counts_residents_and_the_drop_off_per_question(world: Database) -> None:
     with world.transaction() as s:
         steps = funnel_steps(s, None, None)
