@@ -2,19 +2,27 @@
 
 Run by hand:  .venv/bin/python bench/bench_dashboard.py [--stories 100000] [--requests 30]
                                                          [--sqlite-only | --postgres-only]
+                                                         [--baseline DIR]
 Seeds the stories (default form, two per resident, spread over a year, a check-in for every
 fifth), signs an admin in, and requests every page in the same process (the app's routes,
 queries and templates, without a network). Prints p50/p99 per page and the peak memory that
 one request of each page allocates. PostgreSQL is taken from VERTELPUNT_BENCH_POSTGRES_URL
 (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a scratch database is made
 and dropped.
+
+--baseline DIR compares with another version of the code, for example an older commit
+unpacked with `git archive COMMIT | tar -x -C DIR`: on each database its own bench runs
+first (in a child process, on its own seeded database and migrations), then this one, and a
+table puts the two side by side, with the machine's load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,8 +99,13 @@ def prepared(url: str, stories: int) -> tuple[Runtime, str]:
     return Runtime(settings, db, form, texts, cipher, service), cookie
 
 
-def measure(runtime: Runtime, cookie: str, requests: int) -> None:
+Figures = dict[str, tuple[float, float, float]]
+"""Page name: (p50 ms, p99 ms, peak MiB)."""
+
+
+def measure(runtime: Runtime, cookie: str, requests: int) -> Figures:
     """p50/p99 per page, and the memory one request of it allocates at its peak."""
+    found: Figures = {}
     with TestClient(build_app(runtime, scheduler=False), base_url="http://bench") as client:
         client.cookies.set(COOKIE, cookie, path="/dashboard")
         print(f"  {'page':34} {'p50 ms':>8} {'p99 ms':>8} {'peak MiB':>9}")
@@ -112,8 +125,47 @@ def measure(runtime: Runtime, cookie: str, requests: int) -> None:
             tracemalloc.stop()
             times.sort()
             p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+            found[name] = (statistics.median(times), p99, peak)
             print(f"  {name:34} {statistics.median(times):8.1f} {p99:8.1f} {peak:9.1f}")
     runtime.db.dispose()
+    return found
+
+
+def load() -> str:
+    """The machine's load average over 1, 5 and 15 minutes."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+def baseline(directory: Path, engine: str, stories: int, requests: int) -> Figures:
+    """The figures of another version's bench on one database ('postgres' or 'sqlite')."""
+    command = [sys.executable, str(directory / "bench" / "bench_dashboard.py"),
+               "--stories", str(stories), "--requests", str(requests), f"--{engine}-only"]
+    print(f"baseline {directory} ({engine}):", flush=True)
+    done = subprocess.run(command, cwd=directory, capture_output=True, text=True, check=True)
+    print(done.stdout, end="", flush=True)
+    found: Figures = {}
+    for line in done.stdout.splitlines():
+        words = line.split()
+        if len(words) > 3 and line.startswith("  ") and words[-1][0].isdigit():
+            try:
+                p50, p99, peak = (float(w) for w in words[-3:])
+            except ValueError:
+                continue
+            found[" ".join(words[:-3])] = (p50, p99, peak)
+    return found
+
+
+def side_by_side(title: str, before: Figures, after: Figures) -> None:
+    """Before and after per page."""
+    print(f"{title}:")
+    print(f"  {'page':34} {'p50 ms':>15} {'p99 ms':>15} {'peak MiB':>13}")
+    print(f"  {'':34} {'before':>7} {'after':>7} {'before':>7} {'after':>7} "
+          f"{'before':>6} {'after':>6}")
+    for name, (p50, p99, peak) in after.items():
+        old = before.get(name)
+        b50, b99, bpeak = ((f"{old[0]:.0f}", f"{old[1]:.0f}", f"{old[2]:.1f}") if old
+                           else ("-", "-", "-"))
+        print(f"  {name:34} {b50:>7} {p50:7.0f} {b99:>7} {p99:7.0f} {bpeak:>6} {peak:6.1f}")
 
 
 def main() -> None:
@@ -124,18 +176,32 @@ def main() -> None:
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--sqlite-only", action="store_true")
     only.add_argument("--postgres-only", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="Another version's checkout, measured "
+                        "first on each database and shown beside this one.")
     args = parser.parse_args()
+    tables: list[tuple[str, Figures, Figures]] = []
+    print(f"load average at start: {load()}", flush=True)
     if not args.sqlite_only:
+        before = (baseline(args.baseline, "postgres", args.stories, args.requests)
+                  if args.baseline else {})
         pg_url, pg_name = scratch_postgres()
         try:
-            print(f"PostgreSQL, {args.stories} stories:")
-            measure(*prepared(pg_url, args.stories), args.requests)
+            print(f"PostgreSQL, {args.stories} stories:", flush=True)
+            tables.append((f"PostgreSQL, {args.stories} stories", before,
+                           measure(*prepared(pg_url, args.stories), args.requests)))
         finally:
             drop_postgres(pg_name)
     if not args.postgres_only:
+        before = (baseline(args.baseline, "sqlite", args.stories, args.requests)
+                  if args.baseline else {})
         with tempfile.TemporaryDirectory() as tmp:
-            print(f"SQLite, {args.stories} stories:")
-            measure(*prepared(f"sqlite:///{tmp}/dashboard.db", args.stories), args.requests)
+            print(f"SQLite, {args.stories} stories:", flush=True)
+            tables.append((f"SQLite, {args.stories} stories", before, measure(
+                *prepared(f"sqlite:///{tmp}/dashboard.db", args.stories), args.requests)))
+    print(f"load average at end: {load()}")
+    if args.baseline:
+        for title, before, after in tables:
+            side_by_side(title, before, after)
     print(f"bench process peak memory: "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 

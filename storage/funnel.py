@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, String, func, literal, select, union
+from sqlalchemy import ColumnElement, Select, String, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
 from storage.aggregates import DashboardFilter, filtered_stories
@@ -83,35 +83,44 @@ def _draft_parts(session: Session) -> ColumnElement[Any]:
     return func.json_array_length(ConversationState.data, literal("$.draft.parts", String))
 
 
-def _count(session: Session, ids: Select[Any] | CompoundSelect[Any]) -> int:
-    query = select(func.count()).select_from(ids.subquery())
-    return int(session.execute(query).scalar_one())
-
-
 def funnel_steps(session: Session, since: datetime | None, until: datetime | None) -> FunnelSteps:
     """Residents who became participants in the period, and how far they got."""
-    # Each step counts the distinct residents of one table that are among the period's
-    # residents: one scan per table, joined as a set, not a lookup per resident.
-    def among(column: Any, *conditions: ColumnElement[bool]) -> Select[Any]:
-        return select(column).where(*_residents(column, since, until), *conditions)
+    # One statement, one scan per table: the consent records count both scopes at once,
+    # and the stories with the conversations still telling count both 'told' and
+    # 'confirmed'. Each counts distinct residents among the period's residents, joined as
+    # a set, not looked up one by one.
+    def among(column: Any, *selected: Any) -> Select[Any]:
+        return select(*selected).where(*_residents(column, since, until))
 
-    def consent(scope: str) -> Select[Any]:
-        return among(ConsentRecord.participant_id, ConsentRecord.scope == scope,
-                     ConsentRecord.given.is_(True)).distinct()
+    def consented(scope: str) -> ColumnElement[Any]:
+        return func.count(ConsentRecord.participant_id.distinct()).filter(
+            ConsentRecord.scope == scope)
 
-    confirmed = among(Story.participant_id, Story.confirmed_at.is_not(None))
+    who = ConsentRecord.participant_id
+    consents = among(who, consented("story"), consented("follow_up")).where(
+        ConsentRecord.given.is_(True)).subquery()
+    resident, done = Story.participant_id.label("resident"), literal(1).label("done")
+    confirmed = among(Story.participant_id, resident, done).where(
+        Story.confirmed_at.is_not(None))
     telling = among(ConversationState.participant_id,
-                    ConversationState.data["step"].as_string().in_(WAITING_STEPS),
-                    _draft_parts(session) > 0)
-    answered = among(CheckIn.participant_id, CheckIn.answered_at.is_not(None)).distinct()
-    return FunnelSteps(
-        started=_count(session, among(Participant.id)),
-        consented=_count(session, consent("story")),
-        told=_count(session, union(confirmed, telling)),
-        confirmed=_count(session, confirmed.distinct()),
-        follow_up=_count(session, consent("follow_up")),
-        checkin_answered=_count(session, answered),
-    )
+                    ConversationState.participant_id.label("resident"),
+                    literal(0).label("done")).where(
+        ConversationState.data["step"].as_string().in_(WAITING_STEPS),
+        _draft_parts(session) > 0)
+    told = union_all(confirmed, telling).subquery()
+    per_resident = select(func.max(told.c.done).label("done")).group_by(
+        told.c.resident).subquery()
+    tellers = select(func.count(), func.count().filter(per_resident.c.done == 1)) \
+        .select_from(per_resident).subquery()
+    answered = among(CheckIn.participant_id, func.count(CheckIn.participant_id.distinct())) \
+        .where(CheckIn.answered_at.is_not(None))
+    # Both subqueries are one row each: joined on true, they make the one row.
+    row = session.execute(select(
+        among(Participant.id, func.count()).scalar_subquery(), *consents.c, *tellers.c,
+        answered.scalar_subquery(),
+    ).select_from(consents.join(tellers, true()))).one()
+    return FunnelSteps(started=int(row[0]), consented=int(row[1]), follow_up=int(row[2]),
+                       told=int(row[3]), confirmed=int(row[4]), checkin_answered=int(row[5]))
 
 
 def question_reach(

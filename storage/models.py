@@ -53,6 +53,8 @@ class Story(Base):
     """One experience told by a resident, scrubbed before it was stored."""
 
     __tablename__ = "stories"
+    # The dashboard reads stories newest first and by period.
+    __table_args__ = (Index("ix_stories_confirmed_at_id", "confirmed_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     participant_id: Mapped[str] = mapped_column(
@@ -85,7 +87,9 @@ class Answer(Base):
     """A resident's answer to one question about their story."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("story_id", "question_id"),)
+    # The dashboard counts and finds the answers to one question.
+    __table_args__ = (UniqueConstraint("story_id", "question_id"),
+                      Index("ix_answers_question_id_status", "question_id", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     story_id: Mapped[str] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))

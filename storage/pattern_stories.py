@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from storage.aggregates import DashboardFilter, filtered_stories
+from storage.aggregates import DashboardFilter, filtered_stories, hash_joins
 from storage.db import is_postgres
 from storage.models import Answer, Story
 
@@ -93,7 +93,8 @@ def _matching(session: Session, where: DashboardFilter, pattern: Pattern,
 def count_pattern(session: Session, where: DashboardFilter, pattern: Pattern) -> int:
     """How many filtered stories match the pattern."""
     query = _matching(session, where, pattern, func.count())
-    return int(session.execute(query).scalar_one())
+    with hash_joins(session):
+        return int(session.execute(query).scalar_one())
 
 
 def pattern_stories(
@@ -108,7 +109,8 @@ def pattern_stories(
         .order_by(Story.confirmed_at.desc(), Story.id)
         .offset(max(page, 0) * size).limit(size)
     )
-    found: list[Any] = list(session.execute(query))
+    with hash_joins(session):
+        found: list[Any] = list(session.execute(query))
     ids = [row[0] for row in found]
     total = int(found[0][1]) if found else count_pattern(session, where, pattern)
     rows = {row[0]: row for row in session.execute(

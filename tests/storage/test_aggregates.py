@@ -11,13 +11,17 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from storage.aggregates import (
+    COUNTING_WORK_MEM,
     DashboardFilter,
     Group,
     answer_counts,
     checkin_trend,
     overview,
+    tune_for_counting,
 )
 from storage.db import Database
 from storage.funnel import funnel_steps, question_reach
@@ -147,6 +151,22 @@ def test_answers_per_option_for_two_groups_side_by_side(world: Database) -> None
     assert (old["topics"].skipped, old["topics"].answered) == (1, 0)
 
 
+def test_a_story_in_both_groups_counts_in_the_first_and_the_filter_narrows_both(
+    world: Database,
+) -> None:
+    home = Group((("home_visit", ("yes",)),))
+    with world.transaction() as s:
+        # s1 is young and after a home visit, s2 young without one.
+        visited, young = answer_counts(s, DashboardFilter(), ["feeling"], (home, YOUNG))
+        [only_young] = answer_counts(s, DashboardFilter(group=YOUNG), ["feeling"])
+        none_young, old = answer_counts(s, DashboardFilter(group=OLD), ["feeling"],
+                                        (YOUNG, OLD))
+    assert dict(visited["feeling"].options) == {"glad": 1}
+    assert dict(young["feeling"].options) == {"sad": 1}
+    assert dict(only_young["feeling"].options) == {"glad": 1, "sad": 1}
+    assert (none_young["feeling"].answered, dict(old["feeling"].options)) == (0, {"glad": 1})
+
+
 def test_the_funnel_counts_residents_and_the_drop_off_per_question(world: Database) -> None:
     with world.transaction() as s:
         steps = funnel_steps(s, None, None)
@@ -158,6 +178,41 @@ def test_the_funnel_counts_residents_and_the_drop_off_per_question(world: Databa
     assert (feeling.reached, feeling.answered) == (3, 3)
     assert (topics.reached, topics.answered, topics.skipped, topics.waiting) == (3, 2, 1, 1)
     assert (influence.reached, influence.declined) == (1, 1)
+
+
+@pytest.mark.parametrize(("since", "until", "expected"), [
+    (None, _at(1, 10), (5, 4, 3, 2, 1, 2)),
+    (_at(1, 10), None, (0, 0, 0, 0, 0, 0)),
+    (None, _at(1, 8), (0, 0, 0, 0, 0, 0)),
+])
+def test_the_funnel_counts_only_residents_who_started_in_the_period(
+    world: Database, since: datetime | None, until: datetime | None,
+    expected: tuple[int, ...],
+) -> None:
+    # Everyone in the world started on 1 March at 09:00.
+    with world.transaction() as s:
+        steps = funnel_steps(s, since, until)
+    assert (steps.started, steps.consented, steps.told, steps.confirmed, steps.follow_up,
+            steps.checkin_answered) == expected
+
+
+def _setting(s: Session, name: str) -> str:
+    return str(s.execute(text(f"SHOW {name}")).scalar_one())
+
+
+def test_counting_settings_last_only_as_long_as_the_page(world: Database) -> None:
+    with world.transaction() as s:
+        tune_for_counting(s)
+        # The stories behind a pattern turn nested loops off for their one query only.
+        corner = pattern_stories(s, DashboardFilter(), Pattern("helped", ("a",)), 0)
+        tuned = None if world.is_sqlite else (_setting(s, "work_mem"),
+                                              _setting(s, "enable_nestloop"))
+    assert corner.total == 2
+    if tuned is not None:
+        with world.transaction() as s:
+            untouched = _setting(s, "work_mem")
+        assert tuned == (COUNTING_WORK_MEM, "on")
+        assert untouched != COUNTING_WORK_MEM
 
 
 def test_the_stories_behind_a_triad_corner_and_a_topic(world: Database) -> None:

@@ -3,11 +3,13 @@ in (chat and command line)."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -128,6 +130,42 @@ def test_small_cohorts_show_as_fewer_than_five_and_their_stories_stay_closed(
     assert "&lt; 5" in overview
     stories = client.get("/dashboard/stories?q=helped&o=bc").text
     assert 'id="too-few"' in stories and "<article" not in stories
+
+
+SMALL_COUNTS = {"1", "2", "3", "4"}
+COUNTED_PAGES = ("/dashboard", "/dashboard/funnel", "/dashboard/signifiers",
+                 "/dashboard/signifiers?a=home_visit:yes&b=home_visit:no",
+                 "/dashboard/checkins", "/dashboard/downloads",
+                 "/dashboard/stories?q=helped&o=a")
+
+
+def _shown_counts(page: str) -> list[str]:
+    """Every count a page shows: totals, table cells, and each chart's labels and bar
+    heights."""
+    found = [html.unescape(total.strip()) for total in
+             re.findall(r'<p class="total"[^>]*>[^<:]*:([^<]*)</p>', page)]
+    found += [html.unescape(cell.strip()) for cell in re.findall(r"<td[^>]*>([^<]*)</td>", page)]
+    for raw in re.findall(r'data-figure="([^"]*)"', page):
+        for trace in orjson.loads(html.unescape(raw))["data"]:
+            found += [str(text) for text in trace.get("text", [])]
+            if trace["type"] == "bar":
+                heights = trace["x"] if trace.get("orientation") == "h" else trace["y"]
+                found += [str(height) for height in heights]
+    return found
+
+
+def test_no_page_shows_a_count_of_fewer_than_five(runtime: Runtime, client: TestClient) -> None:
+    _, link = _link(runtime)
+    _log_in(client, link)
+    shown: dict[str, list[str]] = {}
+    for path in COUNTED_PAGES:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        shown[path] = _shown_counts(page.text)
+        assert not SMALL_COUNTS & set(shown[path]), path
+    # Twelve stories make small cells on every page that counts, each shown as "< 5".
+    for path in COUNTED_PAGES[:5]:
+        assert "< 5" in shown[path], path
 
 
 def test_the_access_log_keeps_neither_filter_values_nor_login_tokens() -> None:

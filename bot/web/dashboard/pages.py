@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from bot.web.dashboard.charts import Chart, bars, shown, stacked
 from bot.web.dashboard.filters import CHANNELS, Dimension, PageQuery, dimensions, parse_query
 from bot.web.dashboard.viewer import Messages, zone
-from storage.aggregates import checkin_trend, overview
+from storage.aggregates import checkin_trend, overview, tune_for_counting
 from storage.campaigns import list_campaigns
 from storage.funnel import funnel
 
@@ -40,7 +40,9 @@ class Choices:
 def page_query(
     session: Session, runtime: Runtime, t: Messages, items: Iterable[tuple[str, str]]
 ) -> tuple[PageQuery, Choices]:
-    """The page's filter and what the filter form offers."""
+    """The page's filter and what the filter form offers (and the transaction tuned for
+    the page's counts)."""
+    tune_for_counting(session)
     form, language = runtime.form, t.language
     dims = dimensions(form, language, (t("home_visit"), t("answer_yes"), t("answer_no")))
     campaigns: list[tuple[str, str]] = []
