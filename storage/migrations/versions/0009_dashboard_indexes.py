@@ -1,7 +1,7 @@
 """indexes for the dashboard: stories by confirmation time, answers by question
 
 Revision ID: 0009_dashboard_indexes
-Revises: 0006_transcription_jobs
+Revises: 0008_answer_method
 Create Date: 2026-12-06 03:30:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = '0009_dashboard_indexes'
-down_revision = '0006_transcription_jobs'
+down_revision = '0008_answer_method'
 branch_labels = None
 depends_on = None
 
