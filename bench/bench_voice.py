@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import resource
-import os
 import statistics
 import subprocess
 import sys

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from storage.db import is_postgres
 from storage.models import TranscriptionJob
 
-
 # A note longer than this (as the platform told) lets shorter ones that came after it go
 # first, for at most LONG_WAIT: one long story does not hold up every short answer behind it.
 LONG_SECONDS = 60
