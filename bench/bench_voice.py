@@ -3,7 +3,7 @@ text -> eSpeak NG -> OGG/Opus -> Whisper -> text), then voice notes of 30 s thro
 (intake, download from a fake Bot API, transcription, the turn): notes per minute, the time
 from a voice note to the bot's reply, and the worker's peak memory.
 
-Run by hand:  .venv/bin/python bench/bench_voice.py [--notes 12] [--rate 12]
+Run by hand:  .venv/bin/python bench/bench_voice.py [--notes 12] [--rate 12] [--seconds 30]
               [--setup before --setup now | --setup 2x1 ...] [--skip-load | --load-only] [--show]
 Every part runs each setup side by side (the per-language part in turns on the same speech,
 the load one fresh process per setup right after the other), so that the figures compare on
@@ -34,13 +34,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
 from telegram import Bot  # noqa: E402
 
 from bot.channels.messages import InboundMessage, QueuedMessage, VoiceNote  # noqa: E402
 from bot.runtime import build_texts  # noqa: E402
 from bot.service import Collaborators, ConversationService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.voice.audio import AudioProblem, decode_for_transcription  # noqa: E402
+from bot.voice.audio import (  # noqa: E402
+    TRANSCRIBE_RATE,
+    AudioProblem,
+    decode_for_transcription,
+    encode_ogg_opus,
+)
 from bot.voice.intake import VoiceIntake  # noqa: E402
 from bot.voice.pool import worker_count  # noqa: E402
 from bot.voice.sources import TelegramAudio  # noqa: E402
@@ -213,14 +219,16 @@ def per_language(setups: list[Setup], speaker: Speaker, show: bool) -> None:
                   f"{prompt}  {story.audio:>7.1f}")
 
 
-def thirty_seconds(speaker: Speaker) -> bytes:
-    """A Dutch voice note of about 30 s: the story sentences, one after another."""
+def note_of(speaker: Speaker, seconds: float) -> bytes:
+    """A Dutch voice note of `seconds`: the story sentences, one after another, cut there.
+    Whisper hears 30 s at a time, so a note just over 30 s costs a second window."""
     sentences: list[str] = []
     while True:
         sentences.append(STORIES["nl"][len(sentences) % len(STORIES["nl"])])
-        audio = speaker.speak(" ".join(sentences), "nl")
-        if decode_for_transcription(audio, 600).seconds >= 28:
-            return audio
+        samples = decode_for_transcription(speaker.speak(" ".join(sentences), "nl"), 600).samples
+        if len(samples) >= seconds * TRANSCRIBE_RATE:
+            cut = samples[:round(seconds * TRANSCRIBE_RATE)] * 32_767
+            return encode_ogg_opus(cut.astype(np.int16), TRANSCRIBE_RATE)
 
 
 def build_service(path: Path) -> ConversationService:
@@ -281,6 +289,7 @@ async def _arrive(service: ConversationService, fake: FakeBotApi, audio: bytes, 
     """Residents at the story step send a voice note every 60/per_minute seconds."""
     intake = VoiceIntake(service, busy_after=10**6)
     gap = 0.0 if per_minute is None else 60.0 / per_minute
+    length = round(decode_for_transcription(audio, 600).seconds)  # as the platform tells it
     chats = [str(9_000_000 + n) for n in range(notes)]
     stored = []
     for chat in chats:  # everyone at the story step before the clock starts
@@ -293,14 +302,14 @@ async def _arrive(service: ConversationService, fake: FakeBotApi, audio: bytes, 
         await asyncio.sleep(max(0.0, start + n * gap - time.time()))
         sent[chat] = time.time()
         note = InboundMessage("telegram", chat, chat, MediaIn("voice"), f"v{n}")
-        await asyncio.to_thread(intake.accept, note, VoiceNote(file.file_id, 30, len(audio)))
+        await asyncio.to_thread(intake.accept, note, VoiceNote(file.file_id, length, len(audio)))
     return sent
 
 
 def load_in_this_process(args: argparse.Namespace, speaker: Speaker) -> None:
     """Both load runs of one setup, then this process's peak memory."""
     setup = args.setup[0]
-    audio = thirty_seconds(speaker)
+    audio = note_of(speaker, args.seconds)
     seconds = decode_for_transcription(audio, 600).seconds
     print(f"\nsetup {setup}: {setup.workers} worker(s) of {setup.threads} thread(s), "
           f"{'with' if setup.timestamps else 'without'} timestamps; notes of {seconds:.1f} s")
@@ -316,14 +325,16 @@ def load_each_in_a_process(args: argparse.Namespace) -> None:
     memory is that setup's."""
     for setup in args.setup:
         command = [sys.executable, __file__, "--load-only", "--setup", str(setup),
-                   "--notes", str(args.notes), "--rate", str(args.rate)]
+                   "--notes", str(args.notes), "--rate", str(args.rate),
+                   "--seconds", str(args.seconds)]
         subprocess.run(command, check=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notes", type=int, default=12, help="30 s voice notes for the load")
+    parser.add_argument("--notes", type=int, default=12, help="voice notes for the load")
     parser.add_argument("--rate", type=float, default=12, help="voice notes arriving a minute")
+    parser.add_argument("--seconds", type=float, default=30, help="length of each note")
     parser.add_argument("--setup", type=Setup.parse, action="append",
                         help="workers x threads, +ts for timestamps, or a preset: "
                         f"{', '.join(f'{k} ({v})' for k, v in PRESETS.items())}; repeat to "
