@@ -127,11 +127,11 @@ def prompt_texts(language: str) -> list[str]:
 @dataclass(frozen=True)
 class Setup:
     """How a process transcribes: workers, CPU threads each, and whether Whisper decodes
-    timestamps. Written `2x1` (two workers of one thread) or `1x2+ts`."""
+    timestamps. Written `2x1+ts` (two workers of one thread, with timestamps) or `1x2`."""
 
     workers: int
     threads: int
-    timestamps: bool = False
+    timestamps: bool = True
 
     @classmethod
     def parse(cls, spec: str) -> Setup:
@@ -139,7 +139,7 @@ class Setup:
         shape, _, extra = spec.partition("+")
         workers, _, threads = shape.partition("x")
         if not (workers.isdigit() and threads.isdigit()) or extra not in ("", "ts"):
-            raise argparse.ArgumentTypeError(f"not a setup: {spec} (e.g. 2x1 or 1x2+ts)")
+            raise argparse.ArgumentTypeError(f"not a setup: {spec} (e.g. 2x1+ts or 1x2)")
         return cls(int(workers), int(threads), extra == "ts")
 
     def __str__(self) -> str:
@@ -154,7 +154,7 @@ class Setup:
 _DEFAULTS = Settings(secret_key=SECRET)
 PRESETS: dict[str, str] = {
     "before": "1x2+ts",
-    "now": f"{worker_count(_DEFAULTS, os.cpu_count() or 1)}x{_DEFAULTS.voice_cpu_threads}",
+    "now": f"{worker_count(_DEFAULTS, os.cpu_count() or 1)}x{_DEFAULTS.voice_cpu_threads}+ts",
 }
 
 
