@@ -24,8 +24,8 @@ SILENCE_RMS: Final = 0.003
 # Greedy decoding: on 30 s notes it costs 0.12-0.15 s of CPU per second of audio against
 # 0.16-0.26 with a beam of five, for the same word error rate here (bench/bench_voice.py).
 BEAM_SIZE: Final = 1
-# One thread per model: two workers of one thread each carry more notes than one worker of
-# two threads, as Whisper's decoding of one note barely uses a second core.
+# One thread per model: two workers of one thread each take a little less CPU per note than
+# one worker of two threads, and a long note then holds up only one of them.
 CPU_THREADS: Final = 1
 
 
