@@ -3,8 +3,11 @@ text -> eSpeak NG -> OGG/Opus -> Whisper -> text), then voice notes of 30 s thro
 (intake, download from a fake Bot API, transcription, the turn): notes per minute, the time
 from a voice note to the bot's reply, and the worker's peak memory.
 
-Run by hand:  .venv/bin/python bench/bench_voice.py [--notes 12] [--rate 12] [--threads 2]
-              [--skip-load | --load-only] [--show]
+Run by hand:  .venv/bin/python bench/bench_voice.py [--notes 12] [--rate 12] [--seconds 30]
+              [--setup before --setup now | --setup 2x1 ...] [--skip-load | --load-only] [--show]
+Every part runs each setup side by side (the per-language part in turns on the same speech,
+the load one fresh process per setup right after the other), so that the figures compare on
+a machine whose load changes.
 The speech is synthetic: real residents' voices will be heard better in some languages (the
 engine's robotic voice is hard for Whisper) and worse in others (noise, accents).
 """
@@ -16,26 +19,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
 from telegram import Bot  # noqa: E402
 
 from bot.channels.messages import InboundMessage, QueuedMessage, VoiceNote  # noqa: E402
 from bot.runtime import build_texts  # noqa: E402
 from bot.service import Collaborators, ConversationService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.voice.audio import AudioProblem, decode_for_transcription  # noqa: E402
+from bot.voice.audio import (  # noqa: E402
+    TRANSCRIBE_RATE,
+    AudioProblem,
+    decode_for_transcription,
+    encode_ogg_opus,
+)
 from bot.voice.intake import VoiceIntake  # noqa: E402
+from bot.voice.pool import worker_count  # noqa: E402
 from bot.voice.sources import TelegramAudio  # noqa: E402
 from bot.voice.speaker import Speaker  # noqa: E402
 from bot.voice.transcriber import Transcriber  # noqa: E402
@@ -111,44 +124,111 @@ def prompt_texts(language: str) -> list[str]:
     return found + [texts.local(q.text, language) for q in form.questions]
 
 
-def round_trip(transcriber: Transcriber, speaker: Speaker, language: str,
-               sentences: list[str], show: bool = False) -> tuple[float, float, float]:
-    """(CPU s per audio s, word error rate, audio seconds) over the sentences."""
-    cpu = audio = 0.0
-    edits = total = 0
-    for sentence in sentences:
-        spoken = speaker.speak(sentence, language)
+@dataclass(frozen=True)
+class Setup:
+    """How a process transcribes: workers, CPU threads each, and whether Whisper decodes
+    timestamps. Written `2x1+ts` (two workers of one thread, with timestamps) or `1x2`."""
+
+    workers: int
+    threads: int
+    timestamps: bool = True
+
+    @classmethod
+    def parse(cls, spec: str) -> Setup:
+        spec = PRESETS.get(spec, spec)
+        shape, _, extra = spec.partition("+")
+        workers, _, threads = shape.partition("x")
+        if not (workers.isdigit() and threads.isdigit()) or extra not in ("", "ts"):
+            raise argparse.ArgumentTypeError(f"not a setup: {spec} (e.g. 2x1+ts or 1x2)")
+        return cls(int(workers), int(threads), extra == "ts")
+
+    def __str__(self) -> str:
+        return f"{self.workers}x{self.threads}{'+ts' if self.timestamps else ''}"
+
+    def transcriber(self) -> Transcriber:
+        return Transcriber(self.threads, timestamps=self.timestamps)
+
+
+# What the service ran before (one worker of two threads, with timestamps) and what it runs
+# now with its default settings on this machine.
+_DEFAULTS = Settings(secret_key=SECRET)
+PRESETS: dict[str, str] = {
+    "before": "1x2+ts",
+    "now": f"{worker_count(_DEFAULTS, os.cpu_count() or 1)}x{_DEFAULTS.voice_cpu_threads}+ts",
+}
+
+
+@dataclass
+class Tally:
+    """CPU and audio seconds, word edits and reference words, over several sentences."""
+
+    cpu: float = 0.0
+    audio: float = 0.0
+    edits: int = 0
+    total: int = 0
+
+    def add(self, transcriber: Transcriber, spoken: bytes, sentence: str, language: str,
+            show: bool) -> None:
+        count = len(words(sentence))
         try:
             result = transcriber.transcribe(spoken, language)
         except AudioProblem:  # nothing heard: every word missed
-            edits, total = edits + len(words(sentence)), total + len(words(sentence))
-            continue
-        cpu, audio = cpu + result.cpu_seconds, audio + result.audio_seconds
-        wrong, count = word_errors(sentence, result.text)
-        edits, total = edits + wrong, total + count
+            self.edits, self.total = self.edits + count, self.total + count
+            return
+        self.cpu, self.audio = self.cpu + result.cpu_seconds, self.audio + result.audio_seconds
+        wrong, _ = word_errors(sentence, result.text)
+        self.edits, self.total = self.edits + wrong, self.total + count
         if show:
             print(f"    {language} said: {sentence}\n    {language} heard: {result.text}")
-    return cpu / max(audio, 1e-9), edits / max(1, total), audio
+
+    @property
+    def rate(self) -> float:
+        return self.cpu / max(self.audio, 1e-9)
+
+    @property
+    def wer(self) -> float:
+        return self.edits / max(1, self.total)
 
 
-def per_language(transcriber: Transcriber, speaker: Speaker, show: bool) -> None:
-    print("language  CPU s/audio s  WER story  WER prompts (round trip)  audio s")
+def round_trip(transcribers: list[Transcriber], speaker: Speaker, language: str,
+               sentences: list[str], show: bool = False) -> list[Tally]:
+    """One tally per transcriber over the same speech, taken in turns so that both see the
+    machine as it was."""
+    tallies = [Tally() for _ in transcribers]
+    for sentence in sentences:
+        spoken = speaker.speak(sentence, language)
+        for transcriber, tally in zip(transcribers, tallies, strict=True):
+            tally.add(transcriber, spoken, sentence, language, show)
+    return tallies
+
+
+def per_language(setups: list[Setup], speaker: Speaker, show: bool) -> None:
+    transcribers = [setup.transcriber() for setup in setups]
+    for transcriber in transcribers:
+        transcriber.load()
+    print("CPU s per audio s, word error rate of the story sentences and of the form's texts "
+          "(round trip), per setup:")
+    print("language  setup     CPU s/audio s  WER story  WER prompts  audio s")
     for language, sentences in STORIES.items():
-        cpu, story_wer, audio = round_trip(transcriber, speaker, language, sentences, show)
+        stories = round_trip(transcribers, speaker, language, sentences, show)
         prompts = prompt_texts(language)
-        prompt_wer = (f"{round_trip(transcriber, speaker, language, prompts)[1]:>10.0%}"
-                      if prompts else "   (no form texts)")
-        print(f"{language:<9} {cpu:>13.2f}  {story_wer:>9.0%}  {prompt_wer:>24}  {audio:>7.1f}")
+        heard = round_trip(transcribers, speaker, language, prompts) if prompts else None
+        for n, (setup, story) in enumerate(zip(setups, stories, strict=True)):
+            prompt = f"{heard[n].wer:>11.0%}" if heard else "   (no form)"
+            print(f"{language:<9} {setup!s:<9} {story.rate:>13.2f}  {story.wer:>9.0%}  "
+                  f"{prompt}  {story.audio:>7.1f}")
 
 
-def thirty_seconds(speaker: Speaker) -> bytes:
-    """A Dutch voice note of about 30 s: the story sentences, one after another."""
+def note_of(speaker: Speaker, seconds: float) -> bytes:
+    """A Dutch voice note of `seconds`: the story sentences, one after another, cut there.
+    Whisper hears 30 s at a time, so a note just over 30 s costs a second window."""
     sentences: list[str] = []
     while True:
         sentences.append(STORIES["nl"][len(sentences) % len(STORIES["nl"])])
-        audio = speaker.speak(" ".join(sentences), "nl")
-        if decode_for_transcription(audio, 600).seconds >= 28:
-            return audio
+        samples = decode_for_transcription(speaker.speak(" ".join(sentences), "nl"), 600).samples
+        if len(samples) >= seconds * TRANSCRIBE_RATE:
+            cut = samples[:round(seconds * TRANSCRIBE_RATE)] * 32_767
+            return encode_ogg_opus(cut.astype(np.int16), TRANSCRIBE_RATE)
 
 
 def build_service(path: Path) -> ConversationService:
@@ -160,9 +240,11 @@ def build_service(path: Path) -> ConversationService:
                                Collaborators())
 
 
-async def load(notes: int, per_minute: float, transcriber: Transcriber, speaker: Speaker) -> None:
-    audio = thirty_seconds(speaker)
-    seconds = decode_for_transcription(audio, 600).seconds
+async def load(notes: int, per_minute: float | None, setup: Setup, audio: bytes) -> None:
+    """Voice notes through `setup`'s workers, arriving `per_minute` (None: all at once)."""
+    transcribers = [setup.transcriber() for _ in range(setup.workers)]
+    for transcriber in transcribers:
+        transcriber.load()
     with tempfile.TemporaryDirectory() as scratch, FakeBotApi() as fake:
         service = build_service(Path(scratch) / "bench.db")
         bot = Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url)
@@ -172,72 +254,105 @@ async def load(notes: int, per_minute: float, transcriber: Transcriber, speaker:
             async def reply(queued: list[QueuedMessage]) -> None:
                 replied.setdefault(queued[0].address, time.time())
 
-            worker = TranscriptionWorker(
-                service, transcriber, {"telegram": TelegramAudio(bot)}, {"telegram": reply},
-                WorkerOptions(idle_seconds=0.1))
-            cpu_before = time.process_time()
-            # The worker takes jobs as they come, as in the service; residents arrive on time.
+            # The workers take jobs as they come, as in the service; residents arrive on time.
             stopping = asyncio.Event()
-            working = asyncio.create_task(worker.run_forever(stopping))
+            working = [asyncio.create_task(TranscriptionWorker(
+                service, transcriber, {"telegram": TelegramAudio(bot)}, {"telegram": reply},
+                WorkerOptions(idle_seconds=0.1)).run_forever(stopping))
+                for transcriber in transcribers]
+            cpu_before = time.process_time()
             sent = await _arrive(service, fake, audio, notes, per_minute)
             while len(replied) < notes:
                 await asyncio.sleep(0.05)
-            stopping.set()
-            await working
             cpu = time.process_time() - cpu_before
+            stopping.set()
+            await asyncio.gather(*working)
+    _report(setup, per_minute, sent, replied, cpu)
+
+
+def _report(setup: Setup, per_minute: float | None, sent: dict[str, float],
+            replied: dict[str, float], cpu: float) -> None:
+    notes = len(sent)
     latencies = sorted(replied[chat] - sent[chat] for chat in sent)
-    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
-    elapsed = max(replied.values()) - min(sent.values())
-    threads = transcriber.cpu_threads
-    print(f"\n{notes} voice notes of {seconds:.0f} s, arriving {per_minute:g} a minute, "
-          f"one worker on {threads} threads:")
-    print(f"  carried {notes / elapsed * 60:.1f} notes a minute "
-          f"({notes / elapsed * 60 / threads:.1f} per core) on this machine as it was")
-    print(f"  CPU per note {cpu / notes:.1f} s (whole path: intake, download, transcription, "
-          f"turn): {60 / (cpu / notes):.1f} notes a minute per core of CPU")
-    print(f"  voice note to reply: median {statistics.median(latencies):.1f} s, "
-          f"p95 {p95:.1f} s, max {latencies[-1]:.1f} s")
+    p95 = latencies[max(0, round(0.95 * notes) - 1)]
+    carried = notes / (max(replied.values()) - min(sent.values())) * 60
+    arriving = "all at once" if per_minute is None else f"{per_minute:g} a minute"
+    print(f"  {notes} notes arriving {arriving}: carried {carried:.1f} a minute "
+          f"({carried / setup.workers:.1f} per worker); CPU per note {cpu / notes:.1f} s "
+          f"({60 / (cpu / notes):.1f} notes a minute per core of CPU); note to reply "
+          f"median {statistics.median(latencies):.1f} s, p95 {p95:.1f} s, "
+          f"max {latencies[-1]:.1f} s")
 
 
 async def _arrive(service: ConversationService, fake: FakeBotApi, audio: bytes, notes: int,
-                  per_minute: float) -> dict[str, float]:
+                  per_minute: float | None) -> dict[str, float]:
     """Residents at the story step send a voice note every 60/per_minute seconds."""
     intake = VoiceIntake(service, busy_after=10**6)
-    sent: dict[str, float] = {}
-    gap = 60.0 / per_minute
-    start = time.time()
-    for n in range(notes):
-        chat = str(9_000_000 + n)
+    gap = 0.0 if per_minute is None else 60.0 / per_minute
+    length = round(decode_for_transcription(audio, 600).seconds)  # as the platform tells it
+    chats = [str(9_000_000 + n) for n in range(notes)]
+    stored = []
+    for chat in chats:  # everyone at the story step before the clock starts
         for event in (OpenedIn(), ChoiceIn("yes"), ChoiceIn("age_yes"), ChoiceIn("needed_help")):
             await asyncio.to_thread(service.handle, InboundMessage("telegram", chat, chat, event))
-        stored = fake.add_file(audio)
+        stored.append(fake.add_file(audio))
+    sent: dict[str, float] = {}
+    start = time.time()
+    for n, (chat, file) in enumerate(zip(chats, stored, strict=True)):
         await asyncio.sleep(max(0.0, start + n * gap - time.time()))
         sent[chat] = time.time()
         note = InboundMessage("telegram", chat, chat, MediaIn("voice"), f"v{n}")
-        await asyncio.to_thread(intake.accept, note, VoiceNote(stored.file_id, 30, len(audio)))
+        await asyncio.to_thread(intake.accept, note, VoiceNote(file.file_id, length, len(audio)))
     return sent
+
+
+def load_in_this_process(args: argparse.Namespace, speaker: Speaker) -> None:
+    """Both load runs of one setup, then this process's peak memory."""
+    setup = args.setup[0]
+    audio = note_of(speaker, args.seconds)
+    seconds = decode_for_transcription(audio, 600).seconds
+    print(f"\nsetup {setup}: {setup.workers} worker(s) of {setup.threads} thread(s), "
+          f"{'with' if setup.timestamps else 'without'} timestamps; notes of {seconds:.1f} s")
+    asyncio.run(load(args.notes, args.rate, setup, audio))
+    asyncio.run(load(args.notes, None, setup, audio))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory of the process (its workers and models, the service, the bench's "
+          f"fakes): {peak:.0f} MB, {peak / setup.workers:.0f} MB a worker")
+
+
+def load_each_in_a_process(args: argparse.Namespace) -> None:
+    """Each setup in a fresh process of its own, one after the other, so that the peak
+    memory is that setup's."""
+    for setup in args.setup:
+        command = [sys.executable, __file__, "--load-only", "--setup", str(setup),
+                   "--notes", str(args.notes), "--rate", str(args.rate),
+                   "--seconds", str(args.seconds)]
+        subprocess.run(command, check=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notes", type=int, default=12, help="30 s voice notes for the load")
+    parser.add_argument("--notes", type=int, default=12, help="voice notes for the load")
     parser.add_argument("--rate", type=float, default=12, help="voice notes arriving a minute")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads of the worker")
+    parser.add_argument("--seconds", type=float, default=30, help="length of each note")
+    parser.add_argument("--setup", type=Setup.parse, action="append",
+                        help="workers x threads, +ts for timestamps, or a preset: "
+                        f"{', '.join(f'{k} ({v})' for k, v in PRESETS.items())}; repeat to "
+                        "compare [default: before and now]")
     parser.add_argument("--skip-load", action="store_true", help="only the per-language part")
     parser.add_argument("--load-only", action="store_true", help="only the voice notes part")
     parser.add_argument("--show", action="store_true", help="print what was said and heard")
     args = parser.parse_args()
+    args.setup = args.setup or [Setup.parse("before"), Setup.parse("now")]
     speaker = Speaker(Path(tempfile.mkdtemp()))
-    transcriber = Transcriber(args.threads)
-    started = time.time()
-    transcriber.load()
-    print(f"model checked and loaded in {time.time() - started:.1f} s")
     if not args.load_only:
-        per_language(transcriber, speaker, args.show)
-    if not args.skip_load:
-        asyncio.run(load(args.notes, args.rate, transcriber, speaker))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory of this process (one worker, its model, the service): {peak:.0f} MB")
+        per_language(args.setup, speaker, args.show)
+    if args.skip_load:
+        return
+    if args.load_only and len(args.setup) == 1:
+        load_in_this_process(args, speaker)
+    else:
+        load_each_in_a_process(args)
 
 
 if __name__ == "__main__":

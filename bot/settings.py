@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "development-secret-change-me"
@@ -65,8 +65,10 @@ class Settings(BaseSettings):
     retention_sent_messages_days: int = Field(default=7, ge=0)
     retention_update_ids_days: int = Field(default=30, ge=1)
 
-    voice_workers: int = Field(default=1, ge=0)
-    voice_cpu_threads: int = Field(default=2, ge=1)
+    # Empty: voice_workers_per_core for each core of this machine (at least one).
+    voice_workers: int | None = Field(default=None, ge=0)
+    voice_workers_per_core: float = Field(default=1.0, gt=0)
+    voice_cpu_threads: int = Field(default=1, ge=1)
     voice_max_seconds: float = Field(default=300, gt=0)
     voice_busy_after: int = Field(default=2, ge=0)
     voice_claim_seconds: float = Field(default=600, gt=0)
@@ -76,6 +78,11 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+
+    @field_validator("voice_workers", mode="before")
+    @classmethod
+    def _empty_is_per_core(cls, value: object) -> object:
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:

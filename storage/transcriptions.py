@@ -7,11 +7,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import is_postgres
 from storage.models import TranscriptionJob
+
+# A note longer than this (as the platform told) lets shorter ones that came after it go
+# first, for at most LONG_WAIT: one long story does not hold up every short answer behind it.
+LONG_SECONDS = 60
+LONG_WAIT = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,15 +72,18 @@ def claim_next(
     session: Session, worker: str, now: datetime, stale_after: timedelta
 ) -> ClaimedJob | None:
     """The oldest pending job, or one whose worker has not finished it within `stale_after`
-    (it crashed), claimed for `worker`. On PostgreSQL other workers skip the row this one
-    holds (SKIP LOCKED); SQLite transactions here take the write lock at BEGIN."""
+    (it crashed), claimed for `worker`; a long note that has waited less than LONG_WAIT comes
+    after the shorter ones. On PostgreSQL other workers skip the row this one holds (SKIP
+    LOCKED); SQLite transactions here take the write lock at BEGIN."""
+    job = TranscriptionJob
+    held_back = case((job.seconds.is_not(None) & (job.seconds > LONG_SECONDS)
+                      & (job.created_at > now - LONG_WAIT), 1), else_=0)
     query = (
-        select(TranscriptionJob)
-        .where(TranscriptionJob.file_ref.is_not(None),
-               or_(TranscriptionJob.status == "pending",
-                   (TranscriptionJob.status == "claimed")
-                   & (TranscriptionJob.claimed_at < now - stale_after)))
-        .order_by(TranscriptionJob.created_at)
+        select(job)
+        .where(job.file_ref.is_not(None),
+               or_(job.status == "pending",
+                   (job.status == "claimed") & (job.claimed_at < now - stale_after)))
+        .order_by(held_back, job.created_at)
         .limit(1)
     )
     if is_postgres(session):

@@ -12,7 +12,7 @@ import typer
 
 from bot.cli.common import EXIT_CONFIG, fail, load_settings, runtime_or_exit
 from bot.runtime import Runtime
-from bot.voice.pool import WorkerPool
+from bot.voice.pool import WorkerPool, worker_count
 from bot.voice.sources import AudioSource, TelegramAudio, WhatsAppAudio
 
 
@@ -22,7 +22,7 @@ def worker_command(
     ] = False,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Workers in this process "
-                                 "[default: VERTELPUNT_VOICE_WORKERS, at least 1]")
+                                 "[default: VERTELPUNT_VOICE_WORKERS, else one per core]")
     ] = None,
 ) -> None:
     """Run background workers without the web service (stop with Ctrl-C)."""
@@ -35,7 +35,7 @@ def worker_command(
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = runtime_or_exit(settings)
     try:
-        asyncio.run(_run(runtime, workers or max(1, settings.voice_workers)))
+        asyncio.run(_run(runtime, workers or max(1, worker_count(settings))))
     finally:
         runtime.db.dispose()
 

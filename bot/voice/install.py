@@ -12,7 +12,7 @@ from bot.outbox import ChannelSender
 from bot.runtime import Runtime
 from bot.server import add_lifecycle
 from bot.voice.intake import VoiceIntake
-from bot.voice.pool import WorkerPool
+from bot.voice.pool import WorkerPool, worker_count
 from bot.voice.sources import AudioSource, TelegramAudio, WhatsAppAudio
 from bot.voice.worker import deliver_through
 
@@ -42,7 +42,7 @@ def install_voice(
     intake.deliver.update(deliver)
     service.intake = Intake([*service.intake.steps, intake])
     sources = audio_sources(senders)
-    if settings.voice_workers == 0 or not sources:
+    if worker_count(settings) == 0 or not sources:
         return None
     pool = WorkerPool(service, settings, sources, deliver)
     add_lifecycle(app, pool.start, pool.stop)

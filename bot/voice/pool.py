@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -15,6 +16,15 @@ from bot.voice.transcriber import Transcriber
 from bot.voice.worker import TranscriptionWorker, WorkerOptions
 
 log = logging.getLogger(__name__)
+
+
+def worker_count(settings: Settings, cores: int | None = None) -> int:
+    """The workers a process runs: VERTELPUNT_VOICE_WORKERS when set (0: none), else
+    VERTELPUNT_VOICE_WORKERS_PER_CORE for each core of this machine, at least one."""
+    if settings.voice_workers is not None:
+        return settings.voice_workers
+    available = cores if cores is not None else (os.cpu_count() or 1)
+    return max(1, round(available * settings.voice_workers_per_core))
 
 
 class WorkerPool:
@@ -35,7 +45,7 @@ class WorkerPool:
                 Transcriber(settings.voice_cpu_threads, settings.voice_max_seconds),
                 sources, deliver, options,
             )
-            for _ in range(settings.voice_workers if count is None else count)
+            for _ in range(worker_count(settings) if count is None else count)
         ]
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []

@@ -66,3 +66,11 @@ def test_a_missing_model_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("bot.voice.model.PART_PACKAGES", ("absent_package", "absent_package"))
     with pytest.raises(ModelFilesInvalid):
         prepare_model(tmp_path)
+
+
+def test_a_note_of_noise_without_speech_is_silent(transcriber: Transcriber) -> None:
+    # Loud enough to pass the loudness check: the voice detector finds no speech in it, so
+    # Whisper never hears it (and cannot invent words in it).
+    noise = np.random.default_rng(7).normal(0, 0.05, 5 * 16_000) * 32_767
+    with pytest.raises(AudioSilent, match="no speech"):
+        transcriber.transcribe(encode_ogg_opus(noise.astype(np.int16), 16_000), "nl")

@@ -6,12 +6,14 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from telegram import Bot
 
 from bot.channels.messages import InboundMessage, QueuedMessage, Text, VoiceNote
 from bot.service import ConversationService
+from bot.voice.audio import encode_ogg_opus
 from bot.voice.intake import VoiceIntake
 from bot.voice.sources import TelegramAudio, WhatsAppAudio
 from bot.voice.transcriber import Transcriber
@@ -200,4 +202,18 @@ async def test_silence_and_a_lost_file_get_a_friendly_word(
     assert await worker.run_once() and await worker.run_once()
     unreadable = service.texts.get("voice.unreadable", "nl")
     assert delivered.texts.count(unreadable) == 2
+    assert _jobs(db) == 0
+
+
+async def test_a_note_of_noise_gets_the_friendly_silence_reply(
+    service: ConversationService, db: Database, transcriber: Transcriber, fake: FakeBotApi,
+    bot: Bot,
+) -> None:
+    _to_story_step(service)
+    noise = np.random.default_rng(3).normal(0, 0.05, 4 * 16_000) * 32_767
+    stored = fake.add_file(encode_ogg_opus(noise.astype(np.int16), 16_000))
+    VoiceIntake(service).accept(_voice("12"), VoiceNote(stored.file_id))
+    delivered = Delivered()
+    assert await _worker(service, transcriber, bot, delivered).run_once()
+    assert delivered.texts[0] == service.texts.get("voice.silent", "nl")
     assert _jobs(db) == 0
