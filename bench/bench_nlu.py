@@ -34,7 +34,7 @@ from flows.texts import Texts  # noqa: E402
 from flows.turn import Turn  # noqa: E402
 from nlu import answers as answer_words  # noqa: E402
 from nlu.answers import (  # noqa: E402
-    fuzzy_choice,
+    fuzzy_match,
     is_done_word,
     label_key,
     ordinal_position,
@@ -139,8 +139,8 @@ def _read_answer(reply: TypedReply) -> object:
     return (
         is_done_word(reply.text, languages),
         ordinal_position(reply.text, languages),
-        [fuzzy_choice(part, reply.phrases) for part in parts],
-        fuzzy_choice(reply.text, reply.phrases),
+        [fuzzy_match(part, reply.phrases) for part in parts],
+        fuzzy_match(reply.text, reply.phrases),
     )
 
 

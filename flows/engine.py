@@ -33,7 +33,7 @@ from flows.make_sure import (
 from flows.matching import match_label, match_number, normalise
 from flows.questions import question_type
 from flows.questions.base import NoWords, Picked, QuestionType, Toggled, TooLong, Written
-from flows.reading import read_reply, reply_languages
+from flows.reading import has_word_of, read_reply, reply_languages
 from flows.state import Draft, State
 from flows.steps import (
     after_title,
@@ -330,23 +330,16 @@ def _story_at_prompt(turn: Turn, text: str) -> None:
     add_story_text(turn, text)
 
 
-def _has_word_of(turn: Turn, text: str, role: str) -> bool:
-    """Whether a reply holds one of the resident's words for yes (or no, ...) as words."""
-    padded = f" {normalise(text)} "
-    words = turn.ctx.texts.words(f"synonyms.{role}", turn.lang)
-    return any(f" {normalise(w)} " in padded for w in words if normalise(w))
-
-
 def _says_yes_and_no(turn: Turn, text: str) -> bool:
     """A reply with both a yes and a no word ("ja nee") is neither."""
-    return _has_word_of(turn, text, "yes") and _has_word_of(turn, text, "no")
+    return has_word_of(turn, text, "yes") and has_word_of(turn, text, "no")
 
 
 def _guessed_no(turn: Turn, choice: Choice, text: str) -> bool:
     """A no read from the intent alone, where no would end or discard something, without a
     word for no in it ("voor na" at "Klopt dit zo?"): too weak a guess to even ask about."""
     guarded = (turn.state.step, choice.role) in GUARDED_CHOICES
-    return guarded and choice.role == "no" and not _has_word_of(turn, text, "no")
+    return guarded and choice.role == "no" and not has_word_of(turn, text, "no")
 
 
 def _by_intent(turn: Turn, ask: Ask, text: str) -> bool:

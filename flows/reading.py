@@ -132,7 +132,7 @@ def _named_inside(turn: Turn, ask: Ask, text: str, synonyms: Synonyms) -> Picked
     each word perhaps inflected ("mutluyum", "okolicy", "لمساعدة"); never a reply with a
     word that turns it around ("not happy")."""
     reply = normalise(text).split()
-    if not reply or len(reply) > INSIDE_MAX_WORDS or _has_any(turn, reply, ("no", "not")):
+    if not reply or len(reply) > INSIDE_MAX_WORDS or has_word_of(turn, text, "no", "not"):
         return None
     common = {normalise(w) for w in turn.ctx.texts.words("synonyms.common", turn.lang)}
     telling = [word for word in reply if len(word) >= WORD_OF_LABEL_MIN and word not in common]
@@ -177,8 +177,10 @@ def _word_starts(reply: list[str]) -> set[str]:
     return starts
 
 
-def _has_any(turn: Turn, reply: list[str], roles: Sequence[str]) -> bool:
-    padded = f" {' '.join(reply)} "
+def has_word_of(turn: Turn, text: str, *roles: str) -> bool:
+    """Whether a reply holds, as whole words, one of the resident's words for any of these
+    roles (yes, no, not, ...)."""
+    padded = f" {normalise(text)} "
     for role in roles:
         for word in turn.ctx.texts.words(f"synonyms.{role}", turn.lang):
             wanted = normalise(word)

@@ -188,19 +188,15 @@ def _keyed(phrases: Mapping[str, str]) -> dict[str, set[str]]:
     return keyed
 
 
-def fuzzy_choice(reply: str, phrases: Mapping[str, str]) -> str | None:
+def fuzzy_match(reply: str, phrases: Mapping[str, str]) -> tuple[str, bool] | None:
     """The choice id whose phrase (a label or synonym) the reply equals or is a small typo of.
 
     `phrases` maps labels and synonyms, as written, to choice ids. None when nothing is close
     enough, or when phrases of two different choices are equally close: a guess must not
     pick one of two.
+
+    Returns the choice id and whether the reply was a typo (True) or the phrase itself.
     """
-    found = fuzzy_match(reply, phrases)
-    return found[0] if found is not None else None
-
-
-def fuzzy_match(reply: str, phrases: Mapping[str, str]) -> tuple[str, bool] | None:
-    """As `fuzzy_choice`, with whether the reply was a typo (True) or the phrase itself."""
     wanted = reply_key(reply)
     if not wanted:
         return None

@@ -13,7 +13,7 @@ from nlu.answers import (
     AnswerWordsError,
     allowed_edits,
     choice_for_number,
-    fuzzy_choice,
+    fuzzy_match,
     is_done_word,
     label_key,
     load_answer_words,
@@ -79,6 +79,11 @@ def test_ordinals_only_in_the_languages_asked_for() -> None:
     assert ordinal_position("2e", ["tr"]) is None
 
 
+def _fuzzy(reply: str, phrases: dict[str, str]) -> str | None:
+    found = fuzzy_match(reply, phrases)
+    return found[0] if found is not None else None
+
+
 SCALE = {
     "1️⃣ Helemaal niet": "s1", "2️⃣ Een beetje": "s2", "3️⃣ Half": "s3", "4️⃣ Veel": "s4",
     "5️⃣ Helemaal": "s5", "weinig": "s2", "volledig": "s5",
@@ -94,18 +99,23 @@ SCALE = {
     ],
 )
 def test_small_typos_still_find_their_choice(typed: str, choice: str) -> None:
-    assert fuzzy_choice(typed, SCALE) == choice
+    assert _fuzzy(typed, SCALE) == choice
 
 
 @pytest.mark.parametrize("typed", ["hlf", "ha", "iets heel anders", "beetje veel", ""])
 def test_far_or_short_replies_find_nothing(typed: str) -> None:
-    assert fuzzy_choice(typed, SCALE) is None
+    assert _fuzzy(typed, SCALE) is None
 
 
 def test_equally_close_to_two_choices_is_no_guess() -> None:
     phrases = {"🅰️ Bart": "a", "🅱️ Bert": "b"}
-    assert fuzzy_choice("bort", phrases) is None
-    assert fuzzy_choice("bart", phrases) == "a"
+    assert _fuzzy("bort", phrases) is None
+    assert _fuzzy("bart", phrases) == "a"
+
+
+def test_a_typo_is_told_apart_from_the_phrase_itself() -> None:
+    assert fuzzy_match("een beetje", SCALE) == ("s2", False)
+    assert fuzzy_match("een beetej", SCALE) == ("s2", True)
 
 
 def test_typos_forgiven_grow_with_length() -> None:
@@ -114,9 +124,9 @@ def test_typos_forgiven_grow_with_length() -> None:
 
 def test_fuzzy_matching_in_cyrillic_and_arabic() -> None:
     feelings = {"😢 Грусть": "sad", "😠 Злость": "angry", "😢 حزن": "sad", "😠 غضب": "angry"}
-    assert fuzzy_choice("грусь", feelings) == "sad"
-    assert fuzzy_choice("злостъ", feelings) == "angry"
-    assert fuzzy_choice("غضب", feelings) == "angry"
+    assert _fuzzy("грусь", feelings) == "sad"
+    assert _fuzzy("злостъ", feelings) == "angry"
+    assert _fuzzy("غضب", feelings) == "angry"
 
 
 TOPICS = ["💶 Geld en schulden", "🏠 Wonen", "👥🏛️ Mensen en hulpverlener", "🏠 Ev ve konut"]
