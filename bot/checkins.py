@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.channels.messages import InboundMessage, QueuedMessage
 from bot.outbox import ChannelSender, SendResult
+from bot.send_loop import SendLoop
 from bot.service import ConversationService, utc_now
 from flows.events import CheckInIn
 from storage import checkins
 
 log = logging.getLogger(__name__)
-# How many residents get their check-in at the same time; the sender's limiter paces them.
-PARALLEL_SENDS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +60,21 @@ class TickReport:
 
 
 class CheckInDispatcher:
-    """Claims due check-ins, runs their turn, and sends the message through the channel."""
+    """Claims due check-ins, runs their turn, and sends the message through the channel's
+    send loop, in order with the resident's other replies and at the channel's pace."""
 
     def __init__(
         self,
         service: ConversationService,
-        senders: Mapping[str, ChannelSender],
+        senders: Mapping[str, SendLoop | ChannelSender],
         policy: CheckInPolicy,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.service = service
-        self.senders = senders
+        # A bare sender gets a loop of its own, started for each tick.
+        self.loops = {name: s if isinstance(s, SendLoop) else SendLoop(service, {name: s})
+                      for name, s in senders.items()}
+        self._own = [loop for name, loop in self.loops.items() if loop is not senders[name]]
         self.policy = policy
         self.clock = clock
 
@@ -86,7 +90,7 @@ class CheckInDispatcher:
             report.claimed += len(claimed)
             queued: list[QueuedMessage] = []
             for due in claimed:
-                if due.address is None or not due.reachable or due.channel not in self.senders:
+                if due.address is None or not due.reachable or due.channel not in self.loops:
                     checkins.set_status(session, due.id, "unreachable")
                     report.unreachable += 1
                     continue
@@ -109,8 +113,9 @@ class CheckInDispatcher:
     async def tick(self) -> TickReport:
         """Prepare and send one batch of due check-ins."""
         report = TickReport()
-        queued = await asyncio.to_thread(self.prepare, self.clock(), report)
-        report.results = await self._send(queued)
+        async with self._loops_running():
+            queued = await asyncio.to_thread(self.prepare, self.clock(), report)
+            report.results = await self._send(queued)
         if report.claimed:
             log.info("check-ins: %d claimed, %d queued, %d sent, %d unreachable, %d postponed",
                      report.claimed, report.queued, report.sent, report.unreachable,
@@ -120,6 +125,10 @@ class CheckInDispatcher:
     async def drain(self) -> TickReport:
         """Send batch after batch until nothing is due; the next batch is claimed while the
         current one is being sent, so a backlog keeps the platform's rate limit busy."""
+        async with self._loops_running():
+            return await self._drain()
+
+    async def _drain(self) -> TickReport:
         total, report = TickReport(), TickReport()
         queued = await asyncio.to_thread(self.prepare, self.clock(), report)
         while True:
@@ -135,30 +144,22 @@ class CheckInDispatcher:
                 return total
             queued, report = await following, upcoming
 
+    @contextlib.asynccontextmanager
+    async def _loops_running(self) -> AsyncIterator[None]:
+        """The loops this dispatcher owns run while it works (a channel's own loop runs as
+        long as its channel)."""
+        for loop in self._own:
+            await loop.start()
+        try:
+            yield
+        finally:
+            for loop in self._own:
+                await loop.stop()
+
     async def _send(self, queued: list[QueuedMessage]) -> list[SendResult]:
-        by_resident: dict[str, list[QueuedMessage]] = {}
+        by_channel: dict[str, list[QueuedMessage]] = {}
         for item in queued:
-            by_resident.setdefault(item.participant_id, []).append(item)
-        gate = asyncio.Semaphore(PARALLEL_SENDS)
-
-        async def one(items: list[QueuedMessage]) -> list[SendResult]:
-            async with gate:
-                return await self._deliver(items)
-
-        done = await asyncio.gather(*(one(items) for items in by_resident.values()))
+            by_channel.setdefault(item.channel, []).append(item)
+        done = await asyncio.gather(*(self.loops[channel].deliver(items)
+                                      for channel, items in by_channel.items()))
         return [result for results in done for result in results]
-
-    async def _deliver(self, items: list[QueuedMessage]) -> list[SendResult]:
-        sender = self.senders[items[0].channel]
-        results: list[SendResult] = []
-        for item in items:
-            result = await sender.send(item)
-            results.append(result)
-            if result.status == "sent":
-                await asyncio.to_thread(self.service.mark_sent,
-                                        [(item.outbox_id, result.platform_message_id)])
-            elif result.status != "retry":
-                await asyncio.to_thread(self.service.mark, item.outbox_id, result.status)
-                if result.status == "unreachable":
-                    break
-        return results

@@ -30,6 +30,7 @@ class SentMarks:
         self._batch = batch
         self._waiting: list[tuple[list[Sent], Future[None]]] = []
         self._count = 0
+        self._writing = 0
         self._closing = False
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -47,6 +48,11 @@ class SentMarks:
                 self._start()
             self._changed.notify()
         return done
+
+    def busy(self) -> bool:
+        """Whether marks wait or are being written."""
+        with self._changed:
+            return bool(self._waiting or self._writing)
 
     def _start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sent-marks", daemon=True)
@@ -78,13 +84,26 @@ class SentMarks:
                     lambda: self._closing or self._count >= self._batch, self._delay
                 )
                 taken, self._waiting, self._count = self._waiting, [], 0
-            self._write(taken)
+                self._writing += 1
+            try:
+                self._write(taken)
+            finally:
+                with self._changed:
+                    self._writing -= 1
 
     def _write(self, taken: list[tuple[list[Sent], Future[None]]]) -> None:
         try:
             self._service.mark_sent([mark for marks, _ in taken for mark in marks])
-        except Exception as error:  # the rows stay pending: sent again on the next start
+        except Exception as error:
             log.error("outbox: marking sent messages failed (%s)", type(error).__name__)
+            with self._changed:
+                if not self._closing:  # tried again with the next batch
+                    self._waiting[:0] = taken
+                    self._count += sum(len(marks) for marks, _ in taken)
+                    self._changed.wait(1.0)
+                    return
+            # Stopping: the rows stay pending and claimed until the claim lapses, and are
+            # then sent again by whoever claims them.
             for _, done in taken:
                 done.set_exception(error)
             return

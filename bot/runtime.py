@@ -93,5 +93,6 @@ def build_runtime(settings: Settings, collaborators: Collaborators | None = None
         db, form, texts, secret, cipher,
         collaborators or build_collaborators(settings, form.languages),
         staff=StaffOptions.from_settings(settings),
+        claim_seconds=settings.send_lease_seconds,
     )
     return Runtime(settings, db, form, texts, cipher, service)

@@ -13,8 +13,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI
 
 from bot.checkins import CheckInDispatcher, CheckInPolicy
-from bot.outbox import ChannelSender
 from bot.runtime import Runtime
+from bot.send_loop import SendLoop
 from bot.server import add_lifecycle
 from bot.settings import Settings
 from storage.retention import RetentionPolicy, purge
@@ -51,13 +51,13 @@ def run_purge(runtime: Runtime) -> None:
 
 
 def install_scheduler(
-    app: FastAPI, runtime: Runtime, senders: Mapping[str, ChannelSender]
+    app: FastAPI, runtime: Runtime, loops: Mapping[str, SendLoop]
 ) -> AsyncIOScheduler:
     """A check-in tick every few seconds and a daily purge, started and stopped with the app.
     Jobs live in memory only: what is due is in the database, so nothing is lost or doubled
     when processes restart or several run at once."""
     settings = runtime.settings
-    dispatcher = CheckInDispatcher(runtime.service, senders, checkin_policy(settings))
+    dispatcher = CheckInDispatcher(runtime.service, loops, checkin_policy(settings))
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
     scheduler.add_job(dispatcher.drain, IntervalTrigger(seconds=settings.checkin_tick_seconds),
                       id="checkins", max_instances=1, coalesce=True)

@@ -29,6 +29,13 @@ def add_lifecycle(app: FastAPI, startup: Hook | None = None, shutdown: Hook | No
         app.state.shutdown_hooks.insert(0, shutdown)
 
 
+def add_send_loop(app: FastAPI, channel: str, loop: object) -> None:
+    """Make a channel's send loop known to the rest of the app (check-ins, voice)."""
+    if not hasattr(app.state, "send_loops"):
+        app.state.send_loops = {}
+    app.state.send_loops[channel] = loop
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     """The web service for this runtime; channels add their routes with their own install."""
 
@@ -48,6 +55,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     app.state.health = Health()
+    # Each channel's send loop, by channel name (bot/send_loop.py).
+    app.state.send_loops = {}
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -78,8 +87,8 @@ def build_app(
     receive: bool = True,
 ) -> FastAPI:
     """The app with every configured channel installed (their senders on
-    `app.state.senders`), the scheduler, and the other web parts; `receive=False` starts
-    the channels only to send."""
+    `app.state.senders`, their send loops on `app.state.send_loops`), the scheduler, and
+    the other web parts; `receive=False` starts the channels only to send."""
     # Imported here: channels and the scheduler import this module for `add_lifecycle`.
     from bot.channels.contract import ChannelNotConfigured, InstallOptions
     from bot.channels.registry import install_channels
@@ -93,10 +102,11 @@ def build_app(
     except ChannelNotConfigured as error:
         raise ServeRefused(str(error)) from error
     app.state.senders = senders
+    loops = app.state.send_loops
     if receive:  # voice notes arrive only where updates are received
-        install_voice(app, runtime, senders)
+        install_voice(app, runtime, senders, loops)
     # Web parts besides the channels' are installed here, each by its own install(app, runtime).
     install_dashboard(app, runtime)
     if scheduler:
-        install_scheduler(app, runtime, senders)
+        install_scheduler(app, runtime, loops)
     return app

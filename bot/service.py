@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -55,7 +54,7 @@ from flows.events import (
 from flows.forms.schema import Form
 from flows.state import State
 from flows.texts import Texts
-from storage import checkins, senders, turns
+from storage import checkins, send_queue, turns
 from storage import repositories as repo
 from storage.crypto import AddressCipher
 from storage.db import Database
@@ -109,6 +108,7 @@ class ConversationService:
         new_id: Callable[[], str] = new_story_id,
         staff: StaffOptions | None = None,
         intake: Intake | None = None,
+        claim_seconds: float = 60.0,
     ) -> None:
         self.db = db
         self.form = form
@@ -124,11 +124,11 @@ class ConversationService:
         self._sealed_addresses: dict[str, bytes] = {}
         # What channels look up and record about their messages goes through here.
         self.records = ChannelRecords(db, cipher, clock)
-        # This process, as the sender of the replies it queues (see storage/senders.py).
+        # This process run, as the sender of the replies it claims (storage/send_queue.py),
+        # and how long a claim lasts before it must be renewed.
         self.instance = uuid.uuid4().hex
-        self._lease = senders.SenderLease(db)
+        self.claim = timedelta(seconds=claim_seconds)
         self._sending = 0
-        self._sending_lock = threading.Lock()
 
     def participant_id(self, channel: str, user_id: str) -> str:
         """The pseudonym of a platform user."""
@@ -195,15 +195,32 @@ class ConversationService:
         ephemeral: bool | list[bool],
         checkin_id: str | None = None,
     ) -> list[QueuedMessage]:
+        if not payloads:
+            return []
+        sender, until = self.claim_new(session, pid, message.channel, now)
         ids = turns.queue_messages(
             session, pid, message.channel, self._sealed(message.address),
             [p.to_dict() for p in payloads], now,
-            ephemeral=ephemeral, checkin_id=checkin_id, sender=self.instance,
+            ephemeral=ephemeral, checkin_id=checkin_id, sender=sender, claimed_until=until,
         )
         return [
-            QueuedMessage(outbox_id, pid, message.channel, message.address, payload)
+            QueuedMessage(outbox_id, pid, message.channel, message.address, payload,
+                          sender is not None)
             for outbox_id, payload in zip(ids, payloads, strict=True)
         ]
+
+    def claim_new(
+        self, session: Session, pid: str, channel: str, now: datetime
+    ) -> tuple[str | None, datetime | None]:
+        """Sender and claim for rows queued now in this chat: this process, at once, when it
+        sends everything the chat has pending; else none, and the rows wait their turn
+        behind the others (storage/send_queue.py)."""
+        # A process that does not send (a transcription worker) leaves its rows to those
+        # that do.
+        if self._sending and send_queue.chat_is_free(session, pid, channel, self.instance,
+                                                     now):
+            return self.instance, now + self.claim
+        return None, None
 
     def _sealed(self, address: str) -> bytes:
         """The address encrypted for the outbox; one ciphertext per address is kept for a
@@ -365,42 +382,39 @@ class ConversationService:
             with self.db.transaction() as session:
                 repo.mark_outbox_sent(session, sent, self.clock())
 
-    def unsent(
-        self, channel: str, created_before: datetime | None = None, mine: bool = False
-    ) -> list[QueuedMessage]:
-        """Rows not sent yet (a crash left them, or sending failed), oldest first, 500 at most;
-        only those queued at or before `created_before`, and only this process's (`mine`),
-        when asked."""
+    def unsent(self, channel: str) -> list[QueuedMessage]:
+        """Rows of `channel` not sent yet (a crash left them, or sending failed), oldest
+        first, 500 at most."""
         with self.db.transaction() as session:
-            rows = repo.pending_outbox(session, channel, created_before=created_before,
-                                       sender=self.instance if mine else None)
+            rows = repo.pending_outbox(session, channel)
             return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]
 
     def begin_sending(self) -> None:
-        """A channel starts sending: the first one gives this run a new sender id, kept
-        alive by a lease for as long as a channel sends (others then leave its rows alone)."""
-        with self._sending_lock:
-            if self._sending == 0:
-                # Named only once its lease is held: rows are queued under it from then on.
-                instance = uuid.uuid4().hex
-                self._lease.acquire(instance)
-                self.instance = instance
-            self._sending += 1
+        """A send loop of this process starts: rows queued from now on may be claimed for
+        it at once."""
+        self._sending += 1
 
     def end_sending(self) -> None:
-        """A channel stopped sending; after the last one, what is pending is another's."""
-        with self._sending_lock:
-            self._sending = max(0, self._sending - 1)
-            if self._sending == 0:
-                self._lease.release()
+        """A send loop stopped; after the last one, what this process holds is free."""
+        self._sending = max(0, self._sending - 1)
+        if not self._sending:
+            self.release_claims()
 
-    def renew_lease(self) -> None:
-        """Take the lease again if the database dropped its connection."""
-        with self._sending_lock:
-            self._lease.renew()
-
-    def claim_orphans(self, channel: str) -> list[QueuedMessage]:
-        """Pending rows whose sending process is gone, claimed for this one (500 at most)."""
+    def claim_chats(self, channels: Sequence[str], chats: int = 200) -> list[QueuedMessage]:
+        """Claim, for this process, chats whose replies no sender holds (another process's
+        turns, rows a crash or an earlier run left), with their pending rows, oldest first."""
+        now = self.clock()
         with self.db.transaction() as session:
-            rows = senders.claim_orphans(session, channel, self.instance)
+            rows = send_queue.claim_chats(session, channels, self.instance, now,
+                                          now + self.claim, chats)
             return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]
+
+    def renew_claims(self) -> int:
+        """Extend this process's claims on the rows it is sending; returns how many."""
+        with self.db.transaction() as session:
+            return send_queue.renew_claims(session, self.instance, self.clock() + self.claim)
+
+    def release_claims(self) -> int:
+        """This process stops sending: what it still holds is free for others at once."""
+        with self.db.transaction() as session:
+            return send_queue.release_claims(session, self.instance)

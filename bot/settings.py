@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     checkin_tick_seconds: float = Field(default=30, gt=0)
     checkin_batch: int = Field(default=200, ge=1)
 
+    # A sender's claim on the replies it sends lasts this long and is renewed while it
+    # sends; a sender that died or lost its database leaves them to others after this.
+    send_lease_seconds: float = Field(default=60, ge=3)
+    # How often a sender looks for replies no one is sending (another process's turns,
+    # rows a crash left); its own turns' replies go out at once.
+    send_poll_seconds: float = Field(default=1.0, gt=0)
+
     retention_contact_days: int = Field(default=90, ge=0)
     retention_draft_days: int = Field(default=7, ge=0)
     retention_sent_messages_days: int = Field(default=7, ge=0)

@@ -132,7 +132,9 @@ class OutboxMessage(Base):
     """A message to send, written in the same transaction as the turn that made it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),
+                      Index("ix_outbox_participant_id_channel_status", "participant_id",
+                            "channel", "status"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # No foreign key: the reply confirming an erasure outlives the participant's rows.
@@ -142,8 +144,10 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     ephemeral: Mapped[bool] = mapped_column(Boolean, default=False)
     checkin_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    # The process that queued the row and sends it; another sends it only once that one died.
+    # The process run that claimed the row to send it, and until when the claim holds; once
+    # it lapsed (the process died or lost its database), any sender may claim the row.
     sender: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     platform_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)

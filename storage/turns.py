@@ -120,7 +120,7 @@ class _Statements:
 
 
 QUEUED_COLUMNS = ("participant_id", "channel", "address", "payload", "ephemeral", "status",
-                  "attempts", "created_at", "checkin_id", "sender")
+                  "attempts", "created_at", "checkin_id", "sender", "claimed_until")
 # Parameters holding JSON documents: the driver is handed them serialised.
 _JSON_PARAMETERS = ("about", "data", "payload")
 
@@ -298,17 +298,19 @@ def queue_messages(
     ephemeral: bool | Sequence[bool] = False,
     checkin_id: str | None = None,
     sender: str | None = None,
+    claimed_until: datetime | None = None,
 ) -> list[int]:
     """Queue messages to send after commit; returns their outbox ids in order. Ephemeral
-    rows (one flag for all, or one per payload) are deleted once sent. `sender` names the
-    process that will send them."""
+    rows (one flag for all, or one per payload) are deleted once sent. `sender` and
+    `claimed_until` claim them for the process that will send them (storage/send_queue.py)."""
     if not payloads:
         return []
     flags = [ephemeral] * len(payloads) if isinstance(ephemeral, bool) else list(ephemeral)
     rows = [
         {"participant_id": participant_id, "channel": channel, "address": address,
          "payload": payload, "ephemeral": flag, "status": "pending", "attempts": 0,
-         "created_at": now, "checkin_id": checkin_id, "sender": sender}
+         "created_at": now, "checkin_id": checkin_id, "sender": sender,
+         "claimed_until": claimed_until}
         for payload, flag in zip(payloads, flags, strict=True)
     ]
     return _insert_queued(session, rows)

@@ -185,13 +185,15 @@ Payload = Text | Question | Answered | File | Speech
 
 @dataclass(frozen=True, slots=True)
 class QueuedMessage:
-    """An outbox row ready to be sent by a channel."""
+    """An outbox row ready to be sent by a channel; `claimed`: this process holds it and
+    sends it now, else it waits in the outbox behind the chat's earlier rows."""
 
     outbox_id: int
     participant_id: str
     channel: str
     address: str
     payload: Payload
+    claimed: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,7 @@ async def _send(runtime: Runtime, dry_run: bool) -> TickReport:
         app = build_app(runtime, scheduler=False, receive=False)
     except ServeRefused as error:
         fail(str(error), EXIT_CONFIG)
-    dispatcher = CheckInDispatcher(runtime.service, app.state.senders,
+    dispatcher = CheckInDispatcher(runtime.service, app.state.send_loops,
                                    checkin_policy(runtime.settings))
     if dry_run:
         report = TickReport()

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from bot.intake import Intake
 from bot.outbox import ChannelSender
 from bot.runtime import Runtime
+from bot.send_loop import SendLoop
 from bot.server import add_lifecycle
 from bot.voice.intake import VoiceIntake
 from bot.voice.pool import WorkerPool, worker_count
@@ -32,12 +33,13 @@ def audio_sources(senders: Mapping[str, ChannelSender]) -> dict[str, AudioSource
 
 
 def install_voice(
-    app: FastAPI, runtime: Runtime, senders: Mapping[str, ChannelSender]
+    app: FastAPI, runtime: Runtime, senders: Mapping[str, ChannelSender],
+    loops: Mapping[str, SendLoop],
 ) -> WorkerPool | None:
     """Voice notes become transcription jobs before their turn; workers here (when any)
     transcribe them and send the replies through the channels."""
     service, settings = runtime.service, runtime.settings
-    deliver = {name: deliver_through(service, sender) for name, sender in senders.items()}
+    deliver = {name: deliver_through(loop) for name, loop in loops.items()}
     intake = VoiceIntake(service, settings.voice_busy_after)
     intake.deliver.update(deliver)
     service.intake = Intake([*service.intake.steps, intake])

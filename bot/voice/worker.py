@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.channels.messages import InboundMessage, QueuedMessage
-from bot.outbox import ChannelSender
+from bot.send_loop import SendLoop
 from bot.service import ConversationService
 from bot.voice.audio import AudioProblem
 from bot.voice.intake import Deliver
@@ -27,20 +27,12 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-def deliver_through(service: ConversationService, sender: ChannelSender) -> Deliver:
-    """Send a turn's replies one after another through a channel and record each result, as
-    the channel's own sending does; what fails stays pending for its sweep."""
+def deliver_through(loop: SendLoop) -> Deliver:
+    """Send a turn's replies through the channel's send loop: in order with the chat's other
+    replies, recorded as any other."""
 
     async def deliver(queued: list[QueuedMessage]) -> None:
-        for item in queued:
-            result = await sender.send(item)
-            if result.status == "sent":
-                await asyncio.to_thread(service.mark_sent,
-                                        [(item.outbox_id, result.platform_message_id)])
-            elif result.status != "retry":
-                await asyncio.to_thread(service.mark, item.outbox_id, result.status)
-            if result.status in ("retry", "unreachable"):
-                break  # keep the order: the rest waits with it, or cannot arrive
+        loop.take(queued)
 
     return deliver
 

@@ -1,8 +1,8 @@
 """The Telegram channel (python-telegram-bot), by webhook or by long polling.
 
 updates.py reads updates, render.py draws messages and keyboards, sender.py calls the Bot
-API, delivery.py sends after commit, channel.py ties them to the conversation service, and
-webhook.py / polling.py are the two ways updates arrive.
+API (paced), channel.py ties them to the conversation service and to the send loop
+(bot/send_loop.py), and webhook.py / polling.py are the two ways updates arrive.
 """
 
 from fastapi import FastAPI
@@ -14,7 +14,7 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import CHANNEL
 from bot.channels.telegram.webhook import install_telegram
 from bot.runtime import Runtime
-from bot.server import add_lifecycle
+from bot.server import add_lifecycle, add_send_loop
 
 
 def install(app: FastAPI, runtime: Runtime, options: InstallOptions) -> TelegramSender:
@@ -22,6 +22,7 @@ def install(app: FastAPI, runtime: Runtime, options: InstallOptions) -> Telegram
     and stop when it only sends."""
     if not options.receive:
         channel = TelegramChannel(runtime, build_bot(runtime.settings))
+        add_send_loop(app, CHANNEL, channel.sending)
         add_lifecycle(app, channel.start, channel.stop)
         return channel.sender
     return install_telegram(app, runtime, polling=options.polling).sender

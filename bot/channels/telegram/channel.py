@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Update
@@ -13,7 +12,6 @@ from telegram.error import TelegramError
 
 from bot.channels.messages import InboundMessage, SentQuestion
 from bot.channels.telegram.client import TelegramOptions
-from bot.channels.telegram.delivery import Delivery
 from bot.channels.telegram.menu import set_command_menus
 from bot.channels.telegram.pace import Pacer
 from bot.channels.telegram.sender import TelegramSender
@@ -26,8 +24,8 @@ from bot.channels.telegram.updates import (
     Turn,
     read_update,
 )
-from bot.marks import SentMarks
 from bot.runtime import Runtime
+from bot.send_loop import SendLoop, loop_options
 
 log = logging.getLogger(__name__)
 TURN_THREADS = 4
@@ -42,72 +40,25 @@ class TelegramChannel:
         self.options = options or TelegramOptions()
         pacer = Pacer(self.options.chat_pace, self.options.overall_per_second)
         self.sender = TelegramSender(bot, self._sent_question, pacer, self.options.retry)
-        self.marks = SentMarks(runtime.service)
         # Turns run in a few threads of their own: enough to overlap the database's round
         # trips, few enough that threads do not spend the process's time handing the GIL on.
         self._turns = ThreadPoolExecutor(TURN_THREADS, thread_name_prefix="telegram-turn")
-        self.delivery = Delivery(runtime.service.records, self.sender, self.marks)
-        self._sweeper: asyncio.Task[None] | None = None
+        retry = self.options.retry
+        self.sending = SendLoop(runtime.service, {CHANNEL: self.sender}, loop_options(
+            runtime.settings, self.options.drain_seconds, retry.first_backoff, retry.max_backoff))
 
     async def start(self) -> None:
-        """Connect, set the command menus, and send what a crash left unsent."""
+        """Connect, set the command menus, and start sending (what a crash left first)."""
         await self.bot.initialize()
         # Invites link to this bot; Telegram knows its name when the settings do not.
         self.runtime.service.staff.know_telegram_username(self.bot.username)
         texts = self.runtime.texts
         await set_command_menus(self.bot, texts, self.runtime.form.default_language)
-        # A new sender for this run: replies queued from now on are this process's to send,
-        # and those of a process that is gone (a crash, the previous run) are claimed here.
-        await asyncio.to_thread(self.runtime.service.begin_sending)
-        self.delivery.later(self.send_orphans())
-        self._sweeper = asyncio.create_task(self._sweep_forever())
-
-    async def send_orphans(self) -> int:
-        """Claim and send the replies whose process is gone, 500 at a time, until none is
-        left; returns how many were claimed."""
-        claimed = 0
-        while rows := await asyncio.to_thread(self.runtime.service.claim_orphans, CHANNEL):
-            claimed += len(rows)
-            await asyncio.gather(*self.delivery.enqueue(rows), return_exceptions=True)
-        return claimed
-
-    async def sweep(self) -> int:
-        """Send what is still pending and not under way here: replies of a process that
-        stopped since, and this process's own replies still pending a while after they were
-        queued (sending kept failing: Telegram unreachable for a while). Returns how many
-        rows were handed to delivery."""
-        service = self.runtime.service
-        await asyncio.to_thread(service.renew_lease)
-        # Held before the reads too: a row sent while they ran may not be marked yet.
-        held_before = self.delivery.held()
-        orphans = await asyncio.to_thread(service.claim_orphans, CHANNEL)
-        cutoff = service.clock() - timedelta(seconds=self.options.orphan_seconds)
-        mine = await asyncio.to_thread(service.unsent, CHANNEL, cutoff, True)
-        again = [row for row in [*orphans, *mine]
-                 if row.outbox_id not in held_before and not self.delivery.holds(row.outbox_id)]
-        if again:
-            log.info("telegram: sending %d pending replies again", len(again))
-            self.delivery.enqueue(again)
-        return len(again)
-
-    async def _sweep_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.options.sweep_seconds)
-            try:
-                await self.sweep()
-            except Exception as error:  # the next sweep tries again
-                log.error("telegram: sweeping pending replies failed (%s)", type(error).__name__)
+        await self.sending.start()
 
     async def stop(self) -> None:
         """Let sends under way finish (briefly), then disconnect."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
-            self._sweeper = None
-        await self.delivery.drain(self.options.drain_seconds)
-        await asyncio.to_thread(self.marks.close, self.options.drain_seconds)
-        # What is still pending is another process's to send from here on.
-        await asyncio.to_thread(self.runtime.service.end_sending)
+        await self.sending.stop()
         await self.bot.shutdown()
 
     def parse(self, data: dict[str, Any]) -> Update:
@@ -129,7 +80,7 @@ class TelegramChannel:
             case Acknowledge(callback_query_id=query_id):
                 return query_id
             case NotPrivate(chat_id=chat_id, language=language):
-                self.delivery.later(self._private_only(chat_id, language))
+                self.sending.later(self._private_only(chat_id, language))
             case Blocked(user_id=user_id):
                 await asyncio.to_thread(self._forget_address, user_id)
             case Ignored():
@@ -144,7 +95,7 @@ class TelegramChannel:
         queued = await asyncio.get_running_loop().run_in_executor(
             self._turns, service.handle, prepared)
         if queued is not None:  # None: delivered before, handled then
-            self.delivery.enqueue(queued)
+            self.sending.take(queued)
 
     async def _private_only(self, chat_id: int, language: str | None) -> None:
         lang = self.runtime.service.first_language(language)
@@ -159,6 +110,10 @@ class TelegramChannel:
         service.records.forget_address(service.participant_id(CHANNEL, user_id), CHANNEL)
 
     async def _sent_question(self, participant_id: str, token: str) -> SentQuestion | None:
+        # Sent by this loop lately (the common case: no query), else from the outbox.
+        sent = self.sending.sent_question(participant_id, CHANNEL, token)
+        if sent is not None:
+            return sent
         return await asyncio.to_thread(self.runtime.service.records.sent_question,
                                        participant_id, CHANNEL, token)
 

@@ -49,10 +49,6 @@ class TelegramOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     poll_timeout: int = 25
     drain_seconds: float = 10.0
-    # Every `sweep_seconds`, rows still pending `orphan_seconds` after they were queued and not
-    # held here (sending failed after its retries, or a process died) are sent again.
-    sweep_seconds: float = 60.0
-    orphan_seconds: float = 600.0
 
 
 def file_url(api_url: str) -> str:

@@ -116,7 +116,7 @@ class Poller:
         for update in updates:
             query_id = await self.channel.receive(update)
             if query_id is not None:
-                self.channel.delivery.later(self.channel.sender.acknowledge(query_id))
+                self.channel.sending.later(self.channel.sender.acknowledge(query_id))
 
 
 class HandlingFailed(Exception):

@@ -24,7 +24,7 @@ from bot.channels.messages import (
     SentQuestion,
     Speech,
 )
-from bot.channels.telegram.client import RetryPolicy
+from bot.channels.telegram.client import CONNECTIONS, RetryPolicy
 from bot.channels.telegram.pace import Pacer
 from bot.channels.telegram.render import (
     Draft,
@@ -72,6 +72,9 @@ class TelegramSender:
         self._pacer = pacer
         self._retry = retry
         self._renderer = TelegramRenderer()
+        # At most as many calls in flight as the client keeps connections: more would wait
+        # in httpcore's pool, which scans every waiting request on each hand-over.
+        self._in_flight = asyncio.Semaphore(CONNECTIONS)
 
     async def send(self, item: QueuedMessage) -> SendResult:
         """Send one outbox row; `retry` leaves it pending for the next start."""
@@ -184,7 +187,8 @@ class TelegramSender:
         for attempt in range(attempts):
             await self._pacer.pace(chat)
             try:
-                return await call()
+                async with self._in_flight:
+                    return await call()
             except RetryAfter as error:
                 if attempt == attempts - 1:
                     raise

@@ -18,8 +18,9 @@ from bot.channels.telegram.reading import (
     log_dropped,
     update_from_body,
 )
+from bot.channels.telegram.updates import CHANNEL
 from bot.runtime import Runtime
-from bot.server import add_lifecycle
+from bot.server import add_lifecycle, add_send_loop
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ def install_telegram(
     """Add Telegram to the app: the webhook route, or long polling; started with the app."""
     options = options or TelegramOptions()
     channel = TelegramChannel(runtime, bot or build_bot(runtime.settings), options)
+    add_send_loop(app, CHANNEL, channel.sending)
     if polling:
         poller = Poller(channel, app.state.health)
 

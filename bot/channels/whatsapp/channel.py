@@ -10,7 +10,6 @@ import httpx
 from pywa_async.client import WhatsApp
 
 from bot.channel_records import Recipient
-from bot.channels.whatsapp.delivery import Dispatcher
 from bot.channels.whatsapp.inbound import CHANNEL, inbound_message
 from bot.channels.whatsapp.sender import RETRY_DELAYS, WhatsAppSender
 from bot.channels.whatsapp.statuses import StatusRecorder
@@ -18,6 +17,7 @@ from bot.channels.whatsapp.templates import RESUME
 from bot.channels.whatsapp.updates import MessageUpdate, StatusUpdate, WebhookBody
 from bot.channels.whatsapp.window import WindowTracker
 from bot.runtime import Runtime
+from bot.send_loop import SendLoop, loop_options
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,9 @@ class WhatsAppChannel:
         self.window = WindowTracker(service.records.last_inbound_at, service.clock)
         self.sender = WhatsAppSender(wa, runtime.texts, self.window,
                                      service.records.pending_step, retry_delays)
-        self.dispatcher = Dispatcher(service, self.sender)
+        self.sending = SendLoop(service, {CHANNEL: self.sender},
+                                loop_options(runtime.settings, first_backoff=retry_delays[0]
+                                             if retry_delays else 1.0))
         self.statuses = StatusRecorder(service.records)
 
     async def process(self, body: WebhookBody) -> None:
@@ -62,7 +64,7 @@ class WhatsAppChannel:
             log.debug("whatsapp duplicate message ignored")
             return
         self.window.seen(service.participant_id(CHANNEL, inbound.user_id), service.clock())
-        self.dispatcher.submit(queued)
+        self.sending.take(queued)
 
     async def _status(self, update: StatusUpdate) -> None:
         recipient = await asyncio.to_thread(self.statuses.record, update)
@@ -78,17 +80,14 @@ class WhatsAppChannel:
         async def invite() -> None:
             await self.sender.send_template(RESUME, recipient.address, recipient.language)
 
-        self.dispatcher.run_for(recipient.participant_id, invite)
+        self.sending.run_for((CHANNEL, recipient.participant_id), invite)
 
     async def startup(self) -> None:
-        """Send what a crash or an earlier run left unsent (not what a running process
-        still sends: see storage/senders.py)."""
-        service = self.runtime.service
-        await asyncio.to_thread(service.begin_sending)
-        self.dispatcher.submit(await asyncio.to_thread(service.claim_orphans, CHANNEL))
+        """Start sending, first what a crash or an earlier run left unsent (not what a
+        running process still sends: see storage/send_queue.py)."""
+        await self.sending.start()
 
     async def shutdown(self) -> None:
         """Finish sending, then close the HTTP client."""
-        await self.dispatcher.drain()
-        await asyncio.to_thread(self.runtime.service.end_sending)
+        await self.sending.stop()
         await self._session.aclose()

@@ -15,6 +15,7 @@ from pywa import utils as pywa_utils
 
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.graph import build_whatsapp, graph_session, required
+from bot.channels.whatsapp.inbound import CHANNEL
 from bot.channels.whatsapp.updates import UNREADABLE, IgnoredUpdate, WebhookBody
 from bot.runtime import Runtime
 
@@ -25,12 +26,13 @@ WEBHOOK_PATH = "/webhooks/whatsapp"
 def install_whatsapp(app: FastAPI, runtime: Runtime) -> WhatsAppChannel:
     """Add the WhatsApp webhook and its start and stop to the app; refuses half a configuration."""
     # Imported here: bot.server calls this from create_app and must finish loading first.
-    from bot.server import add_lifecycle
+    from bot.server import add_lifecycle, add_send_loop
 
     required(runtime.settings, "phone_id", "token", "app_secret", "verify_token")
     session = graph_session(runtime.settings.whatsapp_api_url)
     channel = WhatsAppChannel(runtime, build_whatsapp(runtime.settings, session), session)
     app.state.whatsapp = channel
+    add_send_loop(app, CHANNEL, channel.sending)
     add_routes(app, channel)
     add_lifecycle(app, channel.startup, channel.shutdown)
     return channel

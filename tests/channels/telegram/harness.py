@@ -68,7 +68,7 @@ class Harness:
 
     async def settle(self) -> None:
         """Wait until nothing is being sent."""
-        assert await self.channel.delivery.wait_idle(SETTLE_SECONDS)
+        assert await self.channel.sending.wait_idle(SETTLE_SECONDS)
 
 
 @asynccontextmanager

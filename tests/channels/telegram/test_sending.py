@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -17,8 +18,8 @@ from flows.events import CommandIn
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import ContactAddress, OutboxMessage
-from storage.senders import SenderLease
 from tests.channels.telegram.harness import FAST, Harness, Resident, running
+from tests.conftest import FixedClock
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.telegram_faults import RateLimit
 from tests.fakes.telegram_updates import UpdateFactory
@@ -108,52 +109,32 @@ async def test_network_errors_are_retried_with_backoff(
     assert len(anna.messages) == 5 and _statuses(db) == ["sent"] * 5
 
 
-async def test_a_message_still_failing_after_the_retries_stays_pending_for_the_next_start(
+async def test_a_reply_still_failing_after_its_retries_is_tried_again_and_the_rest_waits(
     runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
 ) -> None:
     give_up_soon = TelegramOptions(chat_pace=None, retry=RetryPolicy(attempts=2,
                                    first_backoff=0.01), drain_seconds=5)
-    fake.fail_next("sendMessage", 502, "Bad Gateway", times=2)
-    async with running(runtime, "webhook", fake, give_up_soon) as harness:
-        await Resident(harness, updates).command("start")
-    # The rest of the turn's replies wait with the first, so none overtakes it.
-    assert _statuses(db) == ["pending"] * 5
-    assert fake.sent_messages(updates.default_user["id"]) == []
-
-    async with running(runtime, "webhook", fake, give_up_soon) as harness:
-        await harness.settle()
-    assert _statuses(db) == ["sent"] * 5
-    texts = [m["text"] for m in fake.sent_messages(updates.default_user["id"])]
-    assert texts[0].startswith("Hallo!") and len(texts) == 5
-
-
-async def test_a_reply_still_failing_is_sent_again_by_the_sweep_without_a_restart(
-    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
-) -> None:
-    sweeping = TelegramOptions(chat_pace=None, retry=RetryPolicy(attempts=2,
-                               first_backoff=0.01), drain_seconds=5, sweep_seconds=0.1,
-                               orphan_seconds=0)
-    fake.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+    fake.fail_next("sendMessage", 502, "Bad Gateway", times=4)  # two rounds of two attempts
     chat = updates.default_user["id"]
-    async with running(runtime, "webhook", fake, sweeping) as harness:
+    async with running(runtime, "webhook", fake, give_up_soon) as harness:
         await Resident(harness, updates).command("start")
-        await fake.wait_for_async(lambda: len(fake.sent_messages(chat)) == 5, timeout=10)
-        await harness.settle()
         assert _statuses(db) == ["sent"] * 5
     texts = [m["text"] for m in fake.sent_messages(chat)]
-    assert texts[0].startswith("Hallo!") and len(texts) == 5
-    assert len(fake.calls_to("sendMessage")) == 2 + 5
+    # The rest of the turn's replies waited for the first, so none overtook it.
+    assert texts[0].startswith("Hallo!") and texts[-1] == "Wilt u meedoen?" and len(texts) == 5
+    assert len(fake.calls_to("sendMessage")) == 4 + 5
 
 
-async def test_the_sweep_leaves_replies_that_wait_for_their_turn_to_be_sent(
+async def test_polls_leave_the_replies_this_process_is_sending(
     runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
 ) -> None:
     slow_chat = TelegramOptions(chat_pace=ChatPace(burst=1, per_second=5), overall_per_second=None,
-                                retry=FAST.retry, drain_seconds=5, sweep_seconds=0.02,
-                                orphan_seconds=0)
+                                retry=FAST.retry, drain_seconds=5)
     async with running(runtime, "webhook", fake, slow_chat) as harness:
+        sending = harness.channel.sending
+        sending.options = replace(sending.options, poll_seconds=0.02)
         await Resident(harness, updates).command("start")
-        await asyncio.sleep(0.3)  # a dozen sweeps ran while the replies were paced
+        await asyncio.sleep(0.3)  # a dozen polls ran while the replies were paced
         await harness.settle()
     assert _statuses(db) == ["sent"] * 5
     assert len(fake.calls_to("sendMessage")) == 5
@@ -257,27 +238,53 @@ async def test_a_press_before_the_question_arrived_still_closes_that_question(
     assert _statuses(db) == ["sent"] * 7
 
 
-async def test_replies_of_a_live_process_are_left_to_it_and_taken_over_once_it_is_gone(
-    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
-) -> None:
-    """Several processes on PostgreSQL: a start sends only what a stopped one left. SQLite
-    serves one process, so there every reply of another run is taken over at once."""
-    other = SenderLease(db)
-    runtime.service.instance = "another-process"
-    other.acquire("another-process")
-    chat = updates.default_user["id"]
-    runtime.service.handle(InboundMessage("telegram", str(chat), str(chat), CommandIn("start"),
-                                          "u1"))
+def _as_another_process(runtime: Runtime, chat: int, update_id: str) -> None:
+    """A turn of another process that holds its replies (claimed, not sent yet)."""
+    service = runtime.service
+    me = service.instance
+    service.instance = "another-process"
+    service.begin_sending()
     try:
-        async with running(runtime, "webhook", fake) as harness:
-            if not db.is_sqlite:
-                assert fake.sent_messages(chat) == []  # still the other process's to send
-                assert await harness.channel.sweep() == 0
-                other.release()  # that process stops
-                assert await harness.channel.sweep() == 5
-                await harness.settle()
-            assert len(fake.sent_messages(chat)) == 5
-        assert _statuses(db) == ["sent"] * 5
-        assert len(fake.calls_to("sendMessage")) == 5
+        service.handle(InboundMessage("telegram", str(chat), str(chat), CommandIn("start"),
+                                      update_id))
     finally:
-        other.release()
+        service._sending -= 1
+        service.instance = me
+
+
+async def test_replies_another_process_holds_are_left_to_it_until_its_claim_lapses(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database,
+    clock: FixedClock,
+) -> None:
+    chat = updates.default_user["id"]
+    _as_another_process(runtime, chat, "u1")
+    async with running(runtime, "webhook", fake) as harness:
+        assert await harness.channel.sending.poll() == 0
+        assert fake.sent_messages(chat) == []  # still the other process's to send
+        clock.advance(seconds=runtime.settings.send_lease_seconds + 1)  # that process died
+        assert await harness.channel.sending.poll() == 5
+        await harness.settle()
+        assert len(fake.sent_messages(chat)) == 5
+    assert _statuses(db) == ["sent"] * 5
+    assert len(fake.calls_to("sendMessage")) == 5
+
+
+async def test_a_new_turn_waits_behind_the_replies_another_process_holds_for_that_chat(
+    runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database,
+    clock: FixedClock,
+) -> None:
+    chat = updates.default_user["id"]
+    _as_another_process(runtime, chat, "u1")
+    async with running(runtime, "webhook", fake) as harness:
+        anna = Resident(harness, updates)
+        await harness.post(updates.command("help", user=anna.user))
+        await harness.settle()
+        assert fake.sent_messages(chat) == []  # behind the other process's replies
+        clock.advance(seconds=runtime.settings.send_lease_seconds + 1)
+        harness.channel.sending.wake()
+        await harness.settle()
+    with db.transaction() as session:
+        rows = list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [r.status for r in rows] == ["sent"] * len(rows) and len(rows) > 5
+    sent = [m["text"] for m in fake.sent_messages(chat)]
+    assert sent == [row.payload["text"] for row in rows]  # in the order the turns queued them

@@ -31,7 +31,7 @@ async def voice_app(runtime: Runtime, fake: FakeBotApi) -> AsyncIterator[Harness
     """The webhook app with voice installed: the intake step and one worker."""
     app = create_app(runtime)
     channel = install_telegram(app, runtime, polling=False, options=FAST)
-    install_voice(app, runtime, {"telegram": channel.sender})
+    install_voice(app, runtime, {"telegram": channel.sender}, app.state.send_loops)
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

@@ -123,7 +123,7 @@ class Resident:
         before = len(self.inbox)
         response = await post_signed(self.client, body)
         assert response.status_code == 200, response.text
-        await self.channel.dispatcher.drain()
+        assert await self.channel.sending.wait_idle(15)
         return self.inbox[before:]
 
     async def say(self, text: str) -> list[RecordedMessage]:

@@ -53,7 +53,7 @@ async def test_every_inbound_sample_is_answered_as_a_resident_expects(
     db: Database, texts: Texts,
 ) -> None:
     response = await post_signed(client, _ours(SAMPLES[name], graph))
-    await channel.dispatcher.drain()
+    assert await channel.sending.wait_idle(15)
 
     assert response.status_code == 200
     sent = _texts_sent(graph)

@@ -33,7 +33,8 @@ async def voice_app(runtime: Runtime) -> AsyncIterator[FastAPI]:
     app = create_app(runtime)
     install_whatsapp(app, runtime)
     app.state.whatsapp.sender.retry_delays = (0.0, 0.0)
-    install_voice(app, runtime, {"whatsapp": app.state.whatsapp.sender})
+    install_voice(app, runtime, {"whatsapp": app.state.whatsapp.sender},
+                  app.state.send_loops)
     async with app.router.lifespan_context(app):
         yield app
 

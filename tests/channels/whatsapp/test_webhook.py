@@ -84,7 +84,7 @@ async def test_one_message_delivered_three_times_gives_one_turn_and_one_reply(
 
     first, second = await asyncio.gather(post_signed(client, body), post_signed(client, body))
     third = await post_signed(client, body)
-    await channel.dispatcher.drain()
+    assert await channel.sending.wait_idle(15)
 
     assert [r.status_code for r in (first, second, third)] == [200, 200, 200]
     assert _consent_questions(graph) == 1
@@ -99,7 +99,7 @@ async def test_every_entry_of_a_batched_delivery_is_handled(
     batch = build.batch(build.text(RESIDENT, "Hallo"), build.text(other, "Hoi"))
 
     response = await post_signed(client, batch)
-    await channel.dispatcher.drain()
+    assert await channel.sending.wait_idle(15)
 
     assert response.status_code == 200
     assert graph.messages_to(RESIDENT) and graph.messages_to(other)
@@ -120,7 +120,7 @@ async def test_a_failure_before_commit_answers_500_and_a_redelivery_works(
     failed = await post_signed(client, body)
     monkeypatch.setattr(service, "handle", handle)
     again = await post_signed(client, body)
-    await channel.dispatcher.drain()
+    assert await channel.sending.wait_idle(15)
 
     assert (failed.status_code, again.status_code) == (500, 200)
     assert _consent_questions(graph) == 1

@@ -46,7 +46,7 @@ async def test_outside_the_window_only_a_template_is_sent(
     clock.advance(hours=25)
 
     await channel.startup()
-    await channel.dispatcher.drain()
+    assert await channel.sending.wait_idle(15)
 
     last = graph.messages_to(RESIDENT)[-1]
     assert last.type == "template" and last.template_name == "vertelpunt_continue"
@@ -63,7 +63,7 @@ async def test_tapping_the_template_opens_the_window_and_resumes_the_question(
     _pending_turn(service, "Nog iets")
     clock.advance(hours=30)
     await channel.startup()
-    await channel.dispatcher.drain()
+    assert await channel.sending.wait_idle(15)
 
     replies = await resident.post(build.template_button(RESIDENT, "resume", "▶️ Verder"))
 
@@ -109,7 +109,7 @@ async def test_a_failed_status_marks_the_row_and_a_closed_window_asks_back(
     error = GraphError.of(131047).webhook_error()
     response = await post_signed(client, build.status(accepted.wamid, "failed", RESIDENT,
                                                       error=error))
-    await resident.channel.dispatcher.drain()
+    assert await resident.channel.sending.wait_idle(15)
 
     assert response.status_code == 200
     row = next(r for r in _rows(db) if r.platform_message_id == accepted.wamid)
@@ -181,6 +181,6 @@ async def test_when_meta_stays_unavailable_the_replies_wait_in_order_for_the_nex
     assert len(service.unsent("whatsapp")) == 5
     service.end_sending()  # this run stops; the next one takes its replies over
     await channel.startup()
-    await channel.dispatcher.drain()
+    assert await channel.sending.wait_idle(15)
     assert graph.messages_to(RESIDENT)[0].text == service.texts.get("hello", "nl")
     assert graph.messages_to(RESIDENT)[-1].buttons and service.unsent("whatsapp") == []

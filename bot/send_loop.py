@@ -1,0 +1,365 @@
+"""The one send loop: every reply, check-in and notice of this process goes out here, in the
+order of the outbox per chat, paced by its channel's sender, retried with backoff, and
+recorded as sent in batches.
+
+Rows arrive two ways. A turn run here hands over the rows it claimed at once (the chat had
+nothing pending that another sender holds): they go out right after commit, with no
+database round trip. Everything else (another process's turns, rows a crash or an earlier
+run left, rows behind a lapsed claim) is claimed from the outbox by `poll`, a chat at a
+time with its rows in order (storage/send_queue.py). Any number of processes may run a
+loop on one database (`vertelpunt serve`, `vertelpunt worker --send`); none sends a row
+another holds.
+
+A claim lasts `lease` seconds and is renewed while the loop runs. No send starts in the
+last third of the time the last renewal bought: a process that lost its database stops
+sending before others may take its rows over, so nothing is sent twice that way. A row
+whose send had started when the process died may go out twice: neither platform can be
+asked whether a message arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bot.channel_records import FinalStatus
+from bot.channels.messages import Question, QueuedMessage, SentQuestion
+from bot.marks import SentMarks
+from bot.outbox import ChannelSender, SendResult
+from bot.service import ConversationService
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+Chat = tuple[str, str]
+"""(channel, participant id): the unit of order."""
+# Sent questions remembered for edits (a pressed button closes its question): the newest
+# this many; older ones are looked up in the database.
+KEPT_QUESTIONS: Final = 20_000
+FINAL: Final = ("failed", "unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class LoopOptions:
+    """Timings of the loop; the defaults suit production, tests shorten them."""
+
+    lease: float = 60.0
+    poll_seconds: float = 1.0
+    drain_seconds: float = 10.0
+    chats_per_claim: int = 200
+    first_backoff: float = 1.0
+    max_backoff: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds before trying a row again after `attempt` failed rounds (0-based)."""
+        return float(min(self.max_backoff, self.first_backoff * 2**attempt))
+
+
+def loop_options(
+    settings: Settings, drain_seconds: float = 10.0, first_backoff: float = 1.0,
+    max_backoff: float = 60.0,
+) -> LoopOptions:
+    """The loop's options from the settings and its channel's timings."""
+    return LoopOptions(lease=settings.send_lease_seconds, poll_seconds=settings.send_poll_seconds,
+                       drain_seconds=drain_seconds, first_backoff=first_backoff,
+                       max_backoff=max_backoff)
+
+
+@dataclass(slots=True)
+class _Entry:
+    item: QueuedMessage | None = None
+    job: Job | None = None
+    done: asyncio.Future[SendResult] | None = None
+
+
+class SendLoop:
+    """Sends for the channels in `senders` (channel name -> sender)."""
+
+    def __init__(
+        self, service: ConversationService, senders: Mapping[str, ChannelSender] | None = None,
+        options: LoopOptions | None = None,
+    ) -> None:
+        self.service = service
+        self.senders: dict[str, ChannelSender] = dict(senders or {})
+        self.options = options or LoopOptions()
+        self._marks = SentMarks(service)
+        self._chats: dict[Chat, deque[_Entry]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._questions: OrderedDict[tuple[str, str, str], SentQuestion] = OrderedDict()
+        self._wake = asyncio.Event()
+        self._claimed_all = asyncio.Event()
+        self._poller: asyncio.Task[None] | None = None
+        self._valid_until = 0.0
+        self._renewed_at = 0.0
+        self._running = False
+
+    def add_sender(self, channel: str, sender: ChannelSender) -> None:
+        """Send `channel`'s rows too, through `sender`."""
+        self.senders[channel] = sender
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start sending: this process's turns now claim their rows for this loop, and the
+        loop takes what no one sends (what a crash or an earlier run left) in order."""
+        if self._running:
+            return
+        self._running = True
+        self.service.begin_sending()
+        self._lease_renewed(time.monotonic())
+        self._poller = asyncio.create_task(self._poll_forever(), name="send-loop")
+        self.wake()
+
+    async def stop(self) -> None:
+        """Let sends under way finish (briefly), record them, and free the rest for others."""
+        if not self._running:
+            return
+        self._running = False
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+            self._poller = None
+        await self.drain(self.options.drain_seconds)
+        await asyncio.to_thread(self._marks.close, self.options.drain_seconds)
+        await asyncio.to_thread(self.service.end_sending)
+
+    # -- handing over -------------------------------------------------------------------
+
+    def take(self, items: Iterable[QueuedMessage]) -> None:
+        """A turn's rows: those claimed here are sent at once, in order behind the chat's
+        earlier ones; the others wait their turn in the outbox (the poll takes them)."""
+        items = list(items)
+        self.enqueue(item for item in items if item.claimed)
+        if any(not item.claimed for item in items):
+            self.wake()
+
+    def enqueue(self, items: Iterable[QueuedMessage]) -> list[asyncio.Future[SendResult]]:
+        """Queue rows this process holds, each chat's in outbox order; returns a future per
+        row, done with its result. Synchronous on purpose: a turn's rows take their place
+        before the webhook answers, so the next turn's rows can never overtake them."""
+        loop = asyncio.get_running_loop()
+        futures = []
+        for item in sorted(items, key=lambda i: i.outbox_id):
+            done: asyncio.Future[SendResult] = loop.create_future()
+            self._queue((item.channel, item.participant_id)).append(_Entry(item=item, done=done))
+            futures.append(done)
+        return futures
+
+    def run_for(self, chat: Chat, job: Job) -> None:
+        """Run `job` in the chat's order (after what is queued for it now)."""
+        self._queue(chat).append(_Entry(job=job))
+
+    async def deliver(self, items: Iterable[QueuedMessage]) -> list[SendResult]:
+        """Send rows and wait for their results; a row waiting its turn in the outbox (not
+        claimed here) reports "retry": it is sent in order, later."""
+        items = list(items)
+        futures = iter(self.enqueue(item for item in items if item.claimed))
+        waiting = [next(futures) if item.claimed else None for item in items]
+        if any(f is None for f in waiting):
+            self.wake()
+        return [SendResult("retry") if f is None else await f for f in waiting]
+
+    def later(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` in the background (a reply outside the outbox); failures are logged."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def wake(self) -> None:
+        """Look in the outbox now rather than at the next poll."""
+        self._claimed_all.clear()
+        self._wake.set()
+
+    def sent_question(self, participant_id: str, channel: str, token: str) -> SentQuestion | None:
+        """The message that asked the question `token`, when this loop sent it lately."""
+        return self._questions.get((participant_id, channel, token))
+
+    # -- waiting ------------------------------------------------------------------------
+
+    def idle(self) -> bool:
+        """Nothing queued here, nothing being sent or marked, and the outbox looked at since
+        the last wake."""
+        return not self._chats and not self._tasks and not self._marks.busy() and (
+            self._poller is None or self._claimed_all.is_set())
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until `idle` (or `timeout` seconds); True when idle."""
+        deadline = time.monotonic() + timeout
+        while not self.idle():
+            if time.monotonic() >= deadline:
+                return False
+            if self._tasks:
+                await asyncio.wait(set(self._tasks), timeout=deadline - time.monotonic())
+            else:  # marks being written, or a poll under way
+                await asyncio.sleep(0.002)
+        return True
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for sends under way (the rest is sent by whoever claims it next), then stop
+        what is left."""
+        if await self.wait_idle(timeout):
+            return
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- the chat workers ---------------------------------------------------------------
+
+    def _queue(self, chat: Chat) -> deque[_Entry]:
+        queue = self._chats.get(chat)
+        if queue is None:
+            queue = self._chats[chat] = deque()
+            self.later(self._work_through(chat, queue))
+        return queue
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The type only: messages of storage errors can quote the row's values.
+            error = task.exception()
+            log.error("send loop: background work failed (%s)", type(error).__name__)
+            log.debug("send loop: background work failed", exc_info=error)
+
+    async def _work_through(self, chat: Chat, queue: deque[_Entry]) -> None:
+        try:
+            while queue:
+                entry = queue[0]
+                if entry.job is not None:
+                    try:
+                        await entry.job()
+                    except Exception as error:  # one failed job must not stop the chat
+                        log.error("send loop: a job failed (%s)", type(error).__name__)
+                    queue.popleft()
+                    continue
+                assert entry.item is not None and entry.done is not None
+                result = await self._send(entry.item)
+                queue.popleft()
+                if not entry.done.done():
+                    entry.done.set_result(result)
+                if result.status == "unreachable":
+                    await self._unreachable(queue)
+                elif result.status == "retry":  # the claim lapsed: others take it from here
+                    self._give_up(queue)
+        finally:
+            self._give_up(queue)
+            if self._chats.get(chat) is queue:
+                del self._chats[chat]
+
+    def _give_up(self, queue: deque[_Entry]) -> None:
+        """Rows left to whoever claims them next (they stay pending in the outbox)."""
+        while queue:
+            entry = queue.popleft()
+            if entry.done is not None and not entry.done.done():
+                entry.done.set_result(SendResult("retry"))
+
+    async def _unreachable(self, queue: deque[_Entry]) -> None:
+        """Nothing more can arrive at this address: the chat's other rows are not sent."""
+        rest = [entry for entry in queue if entry.item is not None]
+        queue.clear()
+        if rest:
+            await asyncio.to_thread(self.service.records.record_final,
+                                    [(e.item.outbox_id, "unreachable") for e in rest if e.item])
+        for entry in rest:
+            if entry.done is not None and not entry.done.done():
+                entry.done.set_result(SendResult("unreachable"))
+
+    async def _send(self, item: QueuedMessage) -> SendResult:
+        """Send one row, trying again with backoff while it fails and the claim holds; record
+        the result. "retry" means the claim lapsed first."""
+        sender = self.senders.get(item.channel)
+        if sender is None:
+            log.error("send loop: no sender for channel %s", item.channel)
+            return SendResult("retry")
+        attempt = 0
+        while True:
+            if not await self._may_send():
+                return SendResult("retry")
+            result = await sender.send(item)
+            if result.status != "retry":
+                break
+            await asyncio.sleep(self.options.backoff(attempt))
+            attempt += 1
+        if result.status == "sent":
+            self._remember(item, result)
+            self._marks.add([(item.outbox_id, result.platform_message_id)])
+        else:
+            status: FinalStatus = "unreachable" if result.status == "unreachable" else "failed"
+            await asyncio.to_thread(self.service.records.record_final,
+                                    [(item.outbox_id, status)])
+        return result
+
+    def _remember(self, item: QueuedMessage, result: SendResult) -> None:
+        payload = item.payload
+        if (not isinstance(payload, Question) or payload.redraw or payload.token is None
+                or result.platform_message_id is None):
+            return
+        key = (item.participant_id, item.channel, payload.token)
+        self._questions[key] = SentQuestion(result.platform_message_id, payload)
+        self._questions.move_to_end(key)
+        if len(self._questions) > KEPT_QUESTIONS:
+            self._questions.popitem(last=False)
+
+    # -- claims -------------------------------------------------------------------------
+
+    def _lease_renewed(self, started: float) -> None:
+        self._renewed_at = started
+        self._valid_until = started + self.options.lease
+
+    async def _may_send(self) -> bool:
+        """Whether a send may start: the claim holds for at least a third of the lease more.
+        While it does not, wait for a renewal; once it lapsed, no more."""
+        margin = self.options.lease / 3
+        while time.monotonic() > self._valid_until - margin:
+            if time.monotonic() >= self._valid_until or not self._running:
+                return False
+            self.wake()  # renew now
+            await asyncio.sleep(min(0.5, margin / 10))
+        return True
+
+    async def _renew(self) -> None:
+        started = time.monotonic()
+        try:
+            await asyncio.to_thread(self.service.renew_claims)
+        except Exception as error:  # the next poll tries again; sends stop before it lapses
+            log.error("send loop: renewing claims failed (%s)", type(error).__name__)
+            return
+        self._lease_renewed(started)
+
+    async def poll(self) -> int:
+        """Renew this loop's claims when due, then claim chats no one sends and queue their
+        rows; returns how many rows were claimed."""
+        if time.monotonic() - self._renewed_at >= self.options.lease / 4:
+            await self._renew()
+        channels = sorted(self.senders)
+        claimed = 0
+        while channels:
+            rows = await asyncio.to_thread(self.service.claim_chats, channels,
+                                           self.options.chats_per_claim)
+            self.enqueue(rows)
+            claimed += len(rows)
+            if len({(r.channel, r.participant_id) for r in rows}) < self.options.chats_per_claim:
+                break
+        return claimed
+
+    async def _poll_forever(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.options.poll_seconds)
+            self._wake.clear()
+            try:
+                claimed = await self.poll()
+            except Exception as error:  # the next poll tries again
+                log.error("send loop: claiming replies failed (%s)", type(error).__name__)
+                log.debug("send loop: claiming replies failed", exc_info=error)
+                continue
+            if claimed:
+                log.debug("send loop: claimed %d rows", claimed)
+            if not self._wake.is_set():
+                self._claimed_all.set()

@@ -1,0 +1,118 @@
+"""The outbox as a queue that any number of sending processes share, in order per chat.
+
+A chat is one resident on one channel. Its pending rows are sent strictly in id order, by
+one sender at a time. A sender claims a chat by its oldest pending row (the head): with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two senders never claim the same chat, and it
+takes the chat's other pending rows with it. A claim holds until `claimed_until`; the
+sender renews it while it sends, and never starts a send once its claim may have lapsed.
+So a sender that died, or lost its database, leaves its rows to others after the claim
+lapsed, and is no longer sending them by then.
+
+Rows a turn queues are claimed at once by the process that ran the turn when the chat has
+nothing pending that is not already that process's own (the common case: it sends them right
+after commit, behind its own earlier rows); otherwise they wait, unclaimed, behind the rows
+of the other sender or of a lapsed claim, and a sender's loop claims them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from storage.db import is_postgres
+from storage.models import OutboxMessage
+
+PENDING: Final = "pending"
+
+
+def claimable(now: datetime) -> ColumnElement[bool]:
+    """Rows no sender holds now: never claimed, claim released, or claim lapsed."""
+    return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
+
+
+def held_by_other(sender: str | None, now: datetime) -> ColumnElement[bool]:
+    """Pending rows that are not `sender`'s own under a claim that holds."""
+    mine = and_(OutboxMessage.sender == sender, OutboxMessage.claimed_until > now)
+    return or_(OutboxMessage.sender.is_(None), OutboxMessage.claimed_until.is_(None),
+               ~mine)
+
+
+def chat_is_free(
+    session: Session, participant_id: str, channel: str, sender: str | None, now: datetime
+) -> bool:
+    """Whether every pending row of the chat is `sender`'s, under a claim that holds: then
+    rows queued now can be claimed by `sender` at once and sent behind them."""
+    if sender is None:
+        return False
+    waiting = session.execute(
+        select(OutboxMessage.id).where(
+            OutboxMessage.participant_id == participant_id, OutboxMessage.channel == channel,
+            OutboxMessage.status == PENDING, held_by_other(sender, now),
+        ).limit(1)
+    ).first()
+    return waiting is None
+
+
+def claim_chats(
+    session: Session, channels: Sequence[str], sender: str, now: datetime,
+    until: datetime, chats: int = 200,
+) -> list[OutboxMessage]:
+    """Claim up to `chats` chats whose head row no sender holds, with all their claimable
+    pending rows, for `sender` until `until`; returns the rows oldest first."""
+    pending = (OutboxMessage.status == PENDING, OutboxMessage.channel.in_(list(channels)))
+    heads = (
+        select(func.min(OutboxMessage.id)).where(*pending)
+        .group_by(OutboxMessage.participant_id, OutboxMessage.channel)
+    )
+    free = (
+        select(OutboxMessage.id, OutboxMessage.participant_id, OutboxMessage.channel)
+        .where(OutboxMessage.id.in_(heads), *pending, claimable(now))
+        .order_by(OutboxMessage.id).limit(chats)
+    )
+    if is_postgres(session):
+        # A head another sender is claiming right now is skipped, not waited for: that
+        # sender takes the chat. The head stays locked until this transaction ends, so the
+        # chat's rows below are this sender's alone.
+        free = free.with_for_update(skip_locked=True)
+    found = session.execute(free).all()
+    if not found:
+        return []
+    first = min(row.id for row in found)
+    claimed = session.scalars(
+        update(OutboxMessage)
+        .where(
+            *pending, claimable(now), OutboxMessage.id >= first,
+            tuple_(OutboxMessage.participant_id, OutboxMessage.channel).in_(
+                [(row.participant_id, row.channel) for row in found]),
+        )
+        .values(sender=sender, claimed_until=until)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed, key=lambda row: row.id)
+
+
+def renew_claims(session: Session, sender: str, until: datetime) -> int:
+    """Extend every claim `sender` holds on pending rows to `until`; returns how many."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.sender == sender, OutboxMessage.status == PENDING)
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release_claims(session: Session, sender: str) -> int:
+    """Give up every claim of `sender` (it stops): other senders may take the rows at once."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.sender == sender, OutboxMessage.status == PENDING)
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
