@@ -91,6 +91,9 @@ class SendLoop:
         self.options = options or LoopOptions()
         self._marks = SentMarks(service)
         self._chats: dict[Chat, deque[_Entry]] = {}
+        # Rows this loop holds: queued, being sent, or sent and not yet marked. Only these
+        # claims are renewed.
+        self._held: set[int] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._questions: OrderedDict[tuple[str, str, str], SentQuestion] = OrderedDict()
         self._wake = asyncio.Event()
@@ -149,6 +152,7 @@ class SendLoop:
         for item in sorted(items, key=lambda i: i.outbox_id):
             done: asyncio.Future[SendResult] = loop.create_future()
             self._queue((item.channel, item.participant_id)).append(_Entry(item=item, done=done))
+            self._held.add(item.outbox_id)
             futures.append(done)
         return futures
 
@@ -256,6 +260,8 @@ class SendLoop:
         """Rows left to whoever claims them next (they stay pending in the outbox)."""
         while queue:
             entry = queue.popleft()
+            if entry.item is not None:
+                self._held.discard(entry.item.outbox_id)
             if entry.done is not None and not entry.done.done():
                 entry.done.set_result(SendResult("retry"))
 
@@ -266,6 +272,7 @@ class SendLoop:
         if rest:
             await asyncio.to_thread(self.service.records.record_final,
                                     [(e.item.outbox_id, "unreachable") for e in rest if e.item])
+        self._held.difference_update(e.item.outbox_id for e in rest if e.item)
         for entry in rest:
             if entry.done is not None and not entry.done.done():
                 entry.done.set_result(SendResult("unreachable"))
@@ -280,6 +287,7 @@ class SendLoop:
         attempt = 0
         while True:
             if not await self._may_send():
+                self._held.discard(item.outbox_id)
                 return SendResult("retry")
             result = await sender.send(item)
             if result.status != "retry":
@@ -288,11 +296,15 @@ class SendLoop:
             attempt += 1
         if result.status == "sent":
             self._remember(item, result)
-            self._marks.add([(item.outbox_id, result.platform_message_id)])
+            marked = self._marks.add([(item.outbox_id, result.platform_message_id)])
+            loop = asyncio.get_running_loop()
+            marked.add_done_callback(lambda _: loop.call_soon_threadsafe(
+                self._held.discard, item.outbox_id))
         else:
             status: FinalStatus = "unreachable" if result.status == "unreachable" else "failed"
             await asyncio.to_thread(self.service.records.record_final,
                                     [(item.outbox_id, status)])
+            self._held.discard(item.outbox_id)
         return result
 
     def _remember(self, item: QueuedMessage, result: SendResult) -> None:
@@ -326,7 +338,7 @@ class SendLoop:
     async def _renew(self) -> None:
         started = time.monotonic()
         try:
-            await asyncio.to_thread(self.service.renew_claims)
+            await asyncio.to_thread(self.service.renew_claims, sorted(self._held))
         except Exception as error:  # the next poll tries again; sends stop before it lapses
             log.error("send loop: renewing claims failed (%s)", type(error).__name__)
             return

@@ -409,10 +409,11 @@ class ConversationService:
                                           now + self.claim, chats)
             return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]
 
-    def renew_claims(self) -> int:
-        """Extend this process's claims on the rows it is sending; returns how many."""
+    def renew_claims(self, ids: Sequence[int]) -> int:
+        """Extend this process's claims on the rows `ids` it is sending; returns how many."""
         with self.db.transaction() as session:
-            return send_queue.renew_claims(session, self.instance, self.clock() + self.claim)
+            return send_queue.renew_claims(session, self.instance, ids,
+                                           self.clock() + self.claim)
 
     def release_claims(self) -> int:
         """This process stops sending: what it still holds is free for others at once."""

@@ -96,15 +96,22 @@ def claim_chats(
     return sorted(claimed, key=lambda row: row.id)
 
 
-def renew_claims(session: Session, sender: str, until: datetime) -> int:
-    """Extend every claim `sender` holds on pending rows to `until`; returns how many."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.sender == sender, OutboxMessage.status == PENDING)
-        .values(claimed_until=until)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+def renew_claims(session: Session, sender: str, ids: Sequence[int], until: datetime) -> int:
+    """Extend `sender`'s claims on the pending rows `ids` (those it is sending) to `until`;
+    returns how many. A row claimed but never handed to a loop is not renewed: once its claim
+    lapsed, any loop takes it."""
+    renewed = 0
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 1000):
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ordered[start:start + 1000]),
+                   OutboxMessage.sender == sender, OutboxMessage.status == PENDING)
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        renewed += int(getattr(result, "rowcount", 0) or 0)
+    return renewed
 
 
 def release_claims(session: Session, sender: str) -> int:
