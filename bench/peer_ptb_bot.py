@@ -31,6 +31,7 @@ import argparse
 import os
 import pickle
 import sys
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -275,6 +276,9 @@ def build_application(token: str, api_url: str, persistence_file: str) -> Any:
         return ConversationHandler.END
 
     typed = filters.TEXT & ~filters.COMMAND
+    # per_message=False (one conversation per user) with button handlers: PTB warns that
+    # buttons are not tracked per message, which is what this bot wants.
+    warnings.filterwarnings("ignore", message="If 'per_message=False'")
     conversation = ConversationHandler(
         entry_points=[CommandHandler("start", start)],
         states={
