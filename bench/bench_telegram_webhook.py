@@ -165,14 +165,16 @@ def run_vertelpunt(args: argparse.Namespace, fake: FakePlatform) -> Outcome:
         server.start()
         steps, answers_each = scripted_steps()
         bodies, _users = conversations(steps, args.residents)
-        before = int(fake.count()["messages"])
+        before = fake.count()
         outcome = post(server, bodies, args)
         db = Database(url)
         reached, why = wait_replies(outbox_settled(db), fake, args.wait)
         finish(outcome, server, fake, before, reached, why)
         server.stop()
         messages = [m for m in fake.messages() if m["at"] >= outcome.posting.started_wall]
-        outcome.integrity = check_outbox(db, SECRET, messages, args.residents, answers_each)
+        outcome.integrity, note = check_outbox(db, SECRET, messages, args.residents,
+                                               answers_each)
+        outcome.extra.append(note)
         return outcome
     finally:
         server.stop()
@@ -240,7 +242,7 @@ def run_peer(args: argparse.Namespace, fake: FakePlatform) -> Outcome:
             server.start()
             steps: list[Step] = peer_ptb_bot.resident_script()
             bodies, users = conversations(steps, args.residents)
-            before = int(fake.count()["messages"])
+            before = fake.count()
             outcome = post(server, bodies, args)
             import httpx
 

@@ -282,7 +282,7 @@ class Outcome:
         p50, p99 = self.p
         rate = self.updates / self.all_out if self.all_out else None
         all_out = (f"{rate:.1f}" if rate is not None else "-") + (
-            "" if self.all_out_reached else " (replies missing)")
+            "" if self.all_out_reached else " *")
         per_update = self.cpu / self.updates * 1000
         posting_rate = self.updates / self.posting.elapsed
         rows: dict[str, tuple[str, float | None]] = {
@@ -315,17 +315,19 @@ def print_table(outcomes: list[Outcome]) -> None:
     table = [o.rows() for o in outcomes]
     labels = list(dict.fromkeys(label for rows in table for label in rows))
     width = max(len(label) for label in labels) + 2
-    head = "".join(f"{o.name:>22}" for o in outcomes)
+    head = "".join(f"{o.name:>24}" for o in outcomes)
     if len(outcomes) == 2:
         head += f"{outcomes[0].name + '/' + outcomes[1].name:>24}"
     print(f"  {'':<{width}}{head}")
     for label in labels:
         line = f"  {label:<{width}}" + "".join(
-            f"{rows.get(label, ('-', None))[0]:>22}" for rows in table)
+            f"{rows.get(label, ('-', None))[0]:>24}" for rows in table)
         if len(outcomes) == 2 and label in RATIO_ROWS:
             a, b = (rows.get(label, ("", None))[1] for rows in table)
             line += f"{(a / b if a and b else float('nan')):>24.2f}"
         print(line)
+    if not all(o.all_out_reached for o in outcomes):
+        print("  * replies still missing: the rate is until the last reply that came")
     for outcome in outcomes:
         for note in ([outcome.waiting] if outcome.waiting else []) + outcome.extra:
             print(f"  {outcome.name}: {note}")
@@ -351,13 +353,13 @@ def wait_replies(done: Callable[[], bool], fake: FakePlatform, timeout: float,
         time.sleep(0.25)
 
 
-def finish(outcome: Outcome, server: Server, fake: FakePlatform, count_before: int,
+def finish(outcome: Outcome, server: Server, fake: FakePlatform, before: dict[str, Any],
            reached: bool, why: str) -> None:
     """Fill in the headline after the wait: CPU now, the fake's last reply time."""
     outcome.cpu = server.cpu()
     counted = fake.count()
-    outcome.replies = int(counted["messages"]) - count_before
-    outcome.refused = int(counted["refused"])
+    outcome.replies = int(counted["messages"]) - int(before["messages"])
+    outcome.refused = int(counted["refused"]) - int(before["refused"])
     outcome.all_out_reached = reached
     last_at = float(counted["last_at"])
     if last_at > outcome.posting.started_wall:
@@ -395,22 +397,27 @@ def expected_answers(effects: list[Any]) -> int:
 
 
 def check_outbox(db: Database, secret: str, messages: list[dict[str, Any]], residents: int,
-                 answers_each: int) -> dict[str, str]:
+                 answers_each: int) -> tuple[dict[str, str], str]:
     """Answers lost, replies duplicated, replies out of order, rows failed (see the module's
-    docstring for how a message is matched to its outbox row)."""
+    docstring for how a message is matched to its outbox row); and a note of the rows not
+    sent, by status and payload kind."""
     cipher = AddressCipher.from_settings("", secret)
     with db.transaction() as session:
         rows = session.execute(select(OutboxMessage.id, OutboxMessage.address,
                                       OutboxMessage.status,
-                                      OutboxMessage.platform_message_id)).all()
+                                      OutboxMessage.platform_message_id,
+                                      OutboxMessage.payload)).all()
         per_story = session.execute(
             select(Story.participant_id, func.count(Answer.id))
             .outerjoin(Answer, Answer.story_id == Story.id)
             .group_by(Story.participant_id)).all()
     owner: dict[tuple[str, str], int] = {}
     statuses: Counter[str] = Counter()
-    for row_id, address, status, platform_id in rows:
+    not_sent: Counter[str] = Counter()
+    for row_id, address, status, platform_id, payload in rows:
         statuses[status] += 1
+        if status != "sent":
+            not_sent[f"{status} {payload.get('kind')}"] += 1
         if status == "sent" and platform_id:
             # An edit (a question closed, a check mark toggled) names the message it changed;
             # the message belongs to the first row that names it, the one that sent it.
@@ -444,6 +451,8 @@ def check_outbox(db: Database, secret: str, messages: list[dict[str, Any]], resi
     lost = answers_each * (residents - len(stored)) + sum(
         max(0, answers_each - n) for n in stored.values())
     sent_rows = statuses.get("sent", 0)
+    note = "outbox rows not sent: " + (", ".join(
+        f"{key} {n}" for key, n in sorted(not_sent.items())) or "none")
     return {
         "answers lost": f"{lost} of {residents * answers_each}",
         "residents without a stored story": str(max(0, residents - len(stored))),
@@ -458,4 +467,4 @@ def check_outbox(db: Database, secret: str, messages: list[dict[str, Any]], resi
         "sent rows whose message the fake has": f"{sum(map(len, claimed.values()))} of "
                                                 f"{len(set(owner.values()))}",
         "outbox rows sent": str(sent_rows),
-    }
+    }, note
