@@ -42,6 +42,9 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from telegram import Update  # noqa: E402
+from telegram.ext import CallbackContext, ExtBot  # noqa: E402
+
 from flows.forms.loader import load_form  # noqa: E402
 from flows.forms.schema import Question  # noqa: E402
 from tests.scripts import FULL_CONVERSATION  # noqa: E402
@@ -58,6 +61,7 @@ SCRIPT_QUESTIONS = ["consent", "age", "prompt", None, None, "story", "confirm", 
                     "feeling", "helped", "influence", "topics", "topics", "topics",
                     "frequency", "belonging", None, "age_group", "neighbourhood", "gender",
                     "follow_up", "another"]
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]
 STORY_ANSWERS = len(FORM.questions)
 """Answers per resident the peer keeps (one per story question), as Vertelpunt's answer rows."""
 
@@ -99,12 +103,10 @@ def keyboard(qid: str, choices: list[tuple[str, str]], picked: frozenset[str] = 
 
 
 def build_application(token: str, api_url: str, persistence_file: str) -> Any:
-    from telegram import Update
     from telegram.ext import (
         Application,
         CallbackQueryHandler,
         CommandHandler,
-        ContextTypes,
         ConversationHandler,
         MessageHandler,
         PicklePersistence,
@@ -112,7 +114,6 @@ def build_application(token: str, api_url: str, persistence_file: str) -> Any:
         filters,
     )
 
-    Context = ContextTypes.DEFAULT_TYPE
     fixed = {
         "consent": [(k, BUTTONS[k]) for k in ("yes", "more", "no")],
         "age": [(k, BUTTONS[k]) for k in ("age_yes", "age_no")],
@@ -315,7 +316,6 @@ def serve(port: int, persistence_file: str) -> None:
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
-    from telegram import Update
 
     secret = os.environ["VERTELPUNT_TELEGRAM_WEBHOOK_SECRET"]
     ptb = build_application(os.environ["VERTELPUNT_TELEGRAM_TOKEN"],

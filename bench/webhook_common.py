@@ -414,7 +414,9 @@ def check_outbox(db: Database, secret: str, messages: list[dict[str, Any]], resi
     owner: dict[tuple[str, str], int] = {}
     statuses: Counter[str] = Counter()
     not_sent: Counter[str] = Counter()
-    for row_id, address, status, platform_id, payload in rows:
+    for row in rows:
+        row_id, address, status = int(row.id), bytes(row.address), str(row.status)
+        platform_id, payload = row.platform_message_id, dict(row.payload)
         statuses[status] += 1
         if status != "sent":
             not_sent[f"{status} {payload.get('kind')}"] += 1
@@ -426,9 +428,9 @@ def check_outbox(db: Database, secret: str, messages: list[dict[str, Any]], resi
     claimed_content: dict[str, set[str]] = defaultdict(set)
     claimed: dict[str, list[int]] = defaultdict(list)
     for message in messages:
-        row_id = owner.get((message["chat"], message["id"]))
-        if row_id is not None:
-            claimed[message["chat"]].append(row_id)
+        claimer = owner.get((message["chat"], message["id"]))
+        if claimer is not None:
+            claimed[message["chat"]].append(claimer)
             claimed_content[message["chat"]].add(message["content"])
     duplicates = unclaimed = 0
     for message in messages:

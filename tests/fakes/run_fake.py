@@ -50,7 +50,8 @@ class TimedGraphApi(FakeGraphApi):
 
 
 def _telegram_messages(fake: FakeBotApi) -> tuple[list[dict[str, Any]], float, int]:
-    messages, last_at, refused = [], 0.0, 0
+    messages: list[dict[str, Any]] = []
+    last_at, refused = 0.0, 0
     for call in fake.calls:
         if not call.ok:
             refused += 1
@@ -71,7 +72,7 @@ def _telegram_messages(fake: FakeBotApi) -> tuple[list[dict[str, Any]], float, i
 
 
 def _graph_messages(fake: TimedGraphApi) -> tuple[list[dict[str, Any]], float, int]:
-    messages = []
+    messages: list[dict[str, Any]] = []
     with fake._lock:
         accepted_at = dict(fake.accepted_at)
     for message in fake.messages:
@@ -79,7 +80,7 @@ def _graph_messages(fake: TimedGraphApi) -> tuple[list[dict[str, Any]], float, i
         messages.append({"chat": message.recipient, "id": message.wamid,
                          "content": json.dumps(body, sort_keys=True, ensure_ascii=False),
                          "at": accepted_at.get(message.wamid, 0.0)})
-    last_at = max((m["at"] for m in messages), default=0.0)
+    last_at = max((float(m["at"]) for m in messages), default=0.0)
     return messages, last_at, len(fake.rejected)
 
 
@@ -88,7 +89,10 @@ def main() -> None:
     if kind not in ("telegram", "graph"):
         raise SystemExit("usage: python -m tests.fakes.run_fake telegram|graph")
     telegram = FakeBotApi().start() if kind == "telegram" else None
-    graph = TimedGraphApi().start() if kind == "graph" else None
+    graph = TimedGraphApi() if kind == "graph" else None
+    if graph is not None:
+        graph.start()
+    hello: dict[str, Any]
     if telegram is not None:
         hello = {"base_url": telegram.base_url, "token": telegram.token}
     else:
