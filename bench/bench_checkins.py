@@ -77,13 +77,13 @@ async def run(url: str, count: int) -> None:
                                       clock=lambda: NOW)
         runtime = Runtime(settings, db, form, texts, cipher, service)
         channel = TelegramChannel(runtime, build_bot(settings))
-        await channel.bot.initialize()
-        dispatcher = CheckInDispatcher(service, {"telegram": channel.sender},
+        await channel.start()
+        dispatcher = CheckInDispatcher(service, {"telegram": channel.sending},
                                        CheckInPolicy(batch=200), clock=lambda: NOW)
         started = time.perf_counter()
         report = await dispatcher.drain()
         elapsed = time.perf_counter() - started
-        await channel.bot.shutdown()
+        await channel.stop()
         chats = Counter(c.params.get("chat_id") for c in fake.calls_to("sendMessage") if c.ok)
     doubles = sum(1 for n in chats.values() if n > 1)
     print(f"{report.sent} check-ins sent in {elapsed:.1f} s: {report.sent / elapsed:.1f} "

@@ -213,6 +213,11 @@ class SendLoop:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # A worker cancelled before it ran never gave its rows up: left to whoever claims
+        # them next.
+        for queue in self._chats.values():
+            self._give_up(queue)
+        self._chats.clear()
 
     # -- the chat workers ---------------------------------------------------------------
 
@@ -362,8 +367,11 @@ class SendLoop:
 
     async def _poll_forever(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: wait_for in Python 3.11 can lose a cancellation
+            # that arrives as its timeout fires, and the loop would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.options.poll_seconds)
+                async with asyncio.timeout(self.options.poll_seconds):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 claimed = await self.poll()
