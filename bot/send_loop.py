@@ -72,11 +72,16 @@ def loop_options(
                        max_backoff=max_backoff)
 
 
+# Rows this loop took in lately, to know that a row's predecessor arrived.
+KEPT_SEEN: Final = 100_000
+
+
 @dataclass(slots=True)
 class _Entry:
     item: QueuedMessage | None = None
     job: Job | None = None
     done: asyncio.Future[SendResult] | None = None
+    started: bool = False
 
 
 class SendLoop:
@@ -94,6 +99,8 @@ class SendLoop:
         # Rows this loop holds: queued, being sent, or sent and not yet marked. Only these
         # claims are renewed.
         self._held: set[int] = set()
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._arrived: dict[Chat, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._questions: OrderedDict[tuple[str, str, str], SentQuestion] = OrderedDict()
         self._wake = asyncio.Event()
@@ -151,8 +158,15 @@ class SendLoop:
         futures = []
         for item in sorted(items, key=lambda i: i.outbox_id):
             done: asyncio.Future[SendResult] = loop.create_future()
-            self._queue((item.channel, item.participant_id)).append(_Entry(item=item, done=done))
+            chat = (item.channel, item.participant_id)
+            _insert(self._queue(chat), _Entry(item=item, done=done))
             self._held.add(item.outbox_id)
+            self._seen[item.outbox_id] = None
+            if len(self._seen) > KEPT_SEEN:
+                self._seen.popitem(last=False)
+            arrived = self._arrived.get(chat)
+            if arrived is not None:
+                arrived.set()
             futures.append(done)
         return futures
 
@@ -248,6 +262,9 @@ class SendLoop:
                     queue.popleft()
                     continue
                 assert entry.item is not None and entry.done is not None
+                if not await self._predecessor_arrived(chat, entry.item):
+                    continue  # it arrived and was put first: send that one now
+                entry.started = True
                 result = await self._send(entry.item)
                 queue.popleft()
                 if not entry.done.done():
@@ -260,6 +277,25 @@ class SendLoop:
             self._give_up(queue)
             if self._chats.get(chat) is queue:
                 del self._chats[chat]
+                self._arrived.pop(chat, None)
+
+    async def _predecessor_arrived(self, chat: Chat, item: QueuedMessage) -> bool:
+        """Whether the row `item` goes out after is here (or was sent) already. A turn that
+        claimed rows behind rows this loop claimed from the outbox can hand them over
+        first; they wait (at most a third of the lease) for the earlier ones, which then go
+        out first. Returns False when something arrived: look at the queue again."""
+        if item.after is None or item.after in self._seen:
+            return True
+        arrived = self._arrived.setdefault(chat, asyncio.Event())
+        arrived.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.options.lease / 3):
+                await arrived.wait()
+                return False
+        # Not here: sent and marked before this loop ran, or never to come; go on.
+        log.debug("send loop: a row's predecessor did not arrive; sending it anyway")
+        self._seen[item.after] = None
+        return True
 
     def _give_up(self, queue: deque[_Entry]) -> None:
         """Rows left to whoever claims them next (they stay pending in the outbox)."""
@@ -383,3 +419,16 @@ class SendLoop:
                 log.debug("send loop: claimed %d rows", claimed)
             if not self._wake.is_set():
                 self._claimed_all.set()
+
+
+def _insert(queue: deque[_Entry], entry: _Entry) -> None:
+    """Put a row in its place in the chat's queue: after the one being sent, any job and
+    every row queued earlier in the outbox, before later ones not yet started."""
+    assert entry.item is not None
+    position = len(queue)
+    while position > 0:
+        before = queue[position - 1]
+        if before.started or before.item is None or before.item.outbox_id < entry.item.outbox_id:
+            break
+        position -= 1
+    queue.insert(position, entry)

@@ -197,7 +197,7 @@ class ConversationService:
     ) -> list[QueuedMessage]:
         if not payloads:
             return []
-        sender, until = self.claim_new(session, pid, message.channel, now)
+        sender, until, after = self.claim_new(session, pid, message.channel, now)
         ids = turns.queue_messages(
             session, pid, message.channel, self._sealed(message.address),
             [p.to_dict() for p in payloads], now,
@@ -205,22 +205,25 @@ class ConversationService:
         )
         return [
             QueuedMessage(outbox_id, pid, message.channel, message.address, payload,
-                          sender is not None)
+                          sender is not None, after)
             for outbox_id, payload in zip(ids, payloads, strict=True)
         ]
 
     def claim_new(
         self, session: Session, pid: str, channel: str, now: datetime
-    ) -> tuple[str | None, datetime | None]:
-        """Sender and claim for rows queued now in this chat: this process, at once, when it
-        sends everything the chat has pending; else none, and the rows wait their turn
-        behind the others (storage/send_queue.py)."""
+    ) -> tuple[str | None, datetime | None, int | None]:
+        """Sender, claim and predecessor for rows queued now in this chat: this process, at
+        once, when it sends everything the chat has pending (the new rows go out after the
+        newest of those); else none, and the rows wait their turn behind the others
+        (storage/send_queue.py)."""
         # A process that does not send (a transcription worker) leaves its rows to those
         # that do.
-        if self._sending and send_queue.chat_is_free(session, pid, channel, self.instance,
-                                                     now):
-            return self.instance, now + self.claim
-        return None, None
+        if not self._sending:
+            return None, None, None
+        free, after = send_queue.chat_state(session, pid, channel, self.instance, now)
+        if not free:
+            return None, None, None
+        return self.instance, now + self.claim, after
 
     def _sealed(self, address: str) -> bytes:
         """The address encrypted for the outbox; one ciphertext per address is kept for a

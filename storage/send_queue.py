@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.db import is_postgres
@@ -34,27 +34,22 @@ def claimable(now: datetime) -> ColumnElement[bool]:
     return or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now)
 
 
-def held_by_other(sender: str | None, now: datetime) -> ColumnElement[bool]:
-    """Pending rows that are not `sender`'s own under a claim that holds."""
-    mine = and_(OutboxMessage.sender == sender, OutboxMessage.claimed_until > now)
-    return or_(OutboxMessage.sender.is_(None), OutboxMessage.claimed_until.is_(None),
-               ~mine)
-
-
-def chat_is_free(
+def chat_state(
     session: Session, participant_id: str, channel: str, sender: str | None, now: datetime
-) -> bool:
-    """Whether every pending row of the chat is `sender`'s, under a claim that holds: then
-    rows queued now can be claimed by `sender` at once and sent behind them."""
+) -> tuple[bool, int | None]:
+    """Whether every pending row of the chat is `sender`'s, under a claim that holds (then
+    rows queued now can be claimed by `sender` at once and sent behind them), and the newest
+    of those rows of `sender` (the one the new rows go out after)."""
     if sender is None:
-        return False
-    waiting = session.execute(
-        select(OutboxMessage.id).where(
-            OutboxMessage.participant_id == participant_id, OutboxMessage.channel == channel,
-            OutboxMessage.status == PENDING, held_by_other(sender, now),
-        ).limit(1)
-    ).first()
-    return waiting is None
+        return False, None
+    mine = and_(OutboxMessage.sender == sender, OutboxMessage.claimed_until > now)
+    newest_mine, others = session.execute(
+        select(func.max(case((mine, OutboxMessage.id))),
+               func.max(case((mine, 0), else_=1)))
+        .where(OutboxMessage.participant_id == participant_id,
+               OutboxMessage.channel == channel, OutboxMessage.status == PENDING)
+    ).one()
+    return not others, None if newest_mine is None else int(newest_mine)
 
 
 def claim_chats(

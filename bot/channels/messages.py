@@ -186,7 +186,8 @@ Payload = Text | Question | Answered | File | Speech
 @dataclass(frozen=True, slots=True)
 class QueuedMessage:
     """An outbox row ready to be sent by a channel; `claimed`: this process holds it and
-    sends it now, else it waits in the outbox behind the chat's earlier rows."""
+    sends it now, else it waits in the outbox behind the chat's earlier rows; `after`: the
+    chat's newest earlier row this process holds, which must go out first."""
 
     outbox_id: int
     participant_id: str
@@ -194,6 +195,7 @@ class QueuedMessage:
     address: str
     payload: Payload
     claimed: bool = True
+    after: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,9 +58,9 @@ class VoiceIntake:
             if not busy:
                 return []
             payload = Text(service.texts.get("voice.wait", loaded.language), loaded.language)
-            sender, until = service.claim_new(session, pid, message.channel, now)
+            sender, until, after = service.claim_new(session, pid, message.channel, now)
             ids = turns.queue_messages(session, pid, message.channel, sealed,
                                        [payload.to_dict()], now, sender=sender,
                                        claimed_until=until)
         return [QueuedMessage(ids[0], pid, message.channel, message.address, payload,
-                              sender is not None)]
+                              sender is not None, after)]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage.db import Database
-from storage.send_queue import chat_is_free, claim_chats, release_claims, renew_claims
+from storage.send_queue import chat_state, claim_chats, release_claims, renew_claims
 from storage.turns import queue_messages
 from tests.conftest import _truncate
 
@@ -61,16 +61,17 @@ def test_rows_behind_a_held_head_wait_for_it(db: Database) -> None:
 def test_a_chat_is_free_for_a_sender_only_when_all_it_has_pending_is_that_senders(
     db: Database
 ) -> None:
-    def free(sender: str | None, now: datetime = NOW) -> bool:
+    def state(sender: str | None, now: datetime = NOW) -> tuple[bool, int | None]:
         with db.transaction() as session:
-            return chat_is_free(session, "p1", "telegram", sender, now)
+            return chat_state(session, "p1", "telegram", sender, now)
 
-    assert free("me") and not free(None)
-    _queue(db, "p1", ["a"], sender="me", until=NOW + LEASE)
-    assert free("me") and not free("other")
-    assert not free("me", NOW + LEASE)  # lapsed: another may be taking it over
-    _queue(db, "p1", ["b"])  # waiting, unclaimed
-    assert not free("me")
+    assert state("me") == (True, None) and state(None) == (False, None)
+    _, second = _queue(db, "p1", ["a", "b"], sender="me", until=NOW + LEASE)
+    assert state("me") == (True, second)  # new rows go out after the newest of them
+    assert state("other")[0] is False
+    assert state("me", NOW + LEASE)[0] is False  # lapsed: another may be taking it over
+    _queue(db, "p1", ["c"])  # waiting, unclaimed
+    assert state("me")[0] is False
 
 
 def test_renewing_and_releasing_touch_only_the_senders_own_rows(db: Database) -> None:
