@@ -43,13 +43,14 @@ def chat_state(
     if sender is None:
         return False, None
     mine = and_(OutboxMessage.sender == sender, OutboxMessage.claimed_until > now)
-    newest_mine, others = session.execute(
+    row = session.execute(
         select(func.max(case((mine, OutboxMessage.id))),
                func.max(case((mine, 0), else_=1)))
         .where(OutboxMessage.participant_id == participant_id,
                OutboxMessage.channel == channel, OutboxMessage.status == PENDING)
     ).one()
-    return not others, None if newest_mine is None else int(newest_mine)
+    newest_mine: int | None = row[0]
+    return not row[1], newest_mine
 
 
 def claim_chats(
