@@ -50,7 +50,7 @@ FINAL: Final = ("failed", "unreachable")
 class LoopOptions:
     """Timings of the loop; the defaults suit production, tests shorten them."""
 
-    lease: float = 60.0
+    lease: float = 30.0
     poll_seconds: float = 1.0
     drain_seconds: float = 10.0
     chats_per_claim: int = 200

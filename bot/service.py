@@ -108,7 +108,7 @@ class ConversationService:
         new_id: Callable[[], str] = new_story_id,
         staff: StaffOptions | None = None,
         intake: Intake | None = None,
-        claim_seconds: float = 60.0,
+        claim_seconds: float = 30.0,
     ) -> None:
         self.db = db
         self.form = form

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
 
     # A sender's claim on the replies it sends lasts this long and is renewed while it
     # sends; a sender that died or lost its database leaves them to others after this.
-    send_lease_seconds: float = Field(default=60, ge=3)
+    send_lease_seconds: float = Field(default=30, ge=3)
     # How often a sender looks for replies no one is sending (another process's turns,
     # rows a crash left); its own turns' replies go out at once.
     send_poll_seconds: float = Field(default=1.0, gt=0)

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from storage.db import is_postgres
 from storage.models import OutboxMessage
@@ -78,10 +78,20 @@ def claim_chats(
     if not found:
         return []
     first = min(row.id for row in found)
+    # Only the rows before the chat's first row another sender still holds: claims lapse
+    # row by row (each was taken with its turn), and the chat's order must hold.
+    earlier = aliased(OutboxMessage)
+    held_before = (
+        select(earlier.id).where(
+            earlier.participant_id == OutboxMessage.participant_id,
+            earlier.channel == OutboxMessage.channel, earlier.status == PENDING,
+            earlier.id < OutboxMessage.id, earlier.claimed_until > now,
+        ).exists()
+    )
     claimed = session.scalars(
         update(OutboxMessage)
         .where(
-            *pending, claimable(now), OutboxMessage.id >= first,
+            *pending, claimable(now), OutboxMessage.id >= first, ~held_before,
             tuple_(OutboxMessage.participant_id, OutboxMessage.channel).in_(
                 [(row.participant_id, row.channel) for row in found]),
         )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage.db import Database
+from storage.repositories import mark_outbox_sent
 from storage.send_queue import chat_state, claim_chats, release_claims, renew_claims
 from storage.turns import queue_messages
 from tests.conftest import _truncate
@@ -48,6 +49,19 @@ def test_a_claim_is_taken_over_only_once_it_lapsed(db: Database) -> None:
 
     assert _claim(db, now=NOW + LEASE - timedelta(seconds=1)) == []
     assert _claim(db, now=NOW + LEASE) == [("p1", "a"), ("p1", "b")]
+
+
+def test_claims_lapsing_row_by_row_are_taken_over_in_order(db: Database) -> None:
+    # A process that died held each turn's rows from that turn on: they lapse one by one.
+    [a] = _queue(db, "p1", ["a"], sender="dead", until=NOW + LEASE)
+    _queue(db, "p1", ["b"], sender="dead", until=NOW + LEASE + timedelta(seconds=5))
+    _queue(db, "p1", ["c"])  # a turn of this process, behind them
+
+    assert _claim(db, now=NOW + LEASE) == [("p1", "a")]  # "c" must wait for "b"
+    with db.transaction() as session:
+        mark_outbox_sent(session, [(a, "1")], NOW + LEASE)
+    assert _claim(db, now=NOW + LEASE + timedelta(seconds=1)) == []
+    assert _claim(db, now=NOW + LEASE + timedelta(seconds=5)) == [("p1", "b"), ("p1", "c")]
 
 
 def test_rows_behind_a_held_head_wait_for_it(db: Database) -> None:
