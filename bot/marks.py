@@ -95,7 +95,10 @@ class SentMarks:
         try:
             self._service.mark_sent([mark for marks, _ in taken for mark in marks])
         except Exception as error:
-            log.error("outbox: marking sent messages failed (%s)", type(error).__name__)
+            # The type and the database's error code only: a message can quote row values.
+            code = getattr(getattr(error, "orig", None), "sqlstate", None)
+            log.error("outbox: marking sent messages failed (%s %s)", type(error).__name__,
+                      code or "")
             with self._changed:
                 if not self._closing:  # tried again with the next batch
                     self._waiting[:0] = taken

@@ -96,9 +96,6 @@ class SendLoop:
         self.options = options or LoopOptions()
         self._marks = SentMarks(service)
         self._chats: dict[Chat, deque[_Entry]] = {}
-        # Rows this loop holds: queued, being sent, or sent and not yet marked. Only these
-        # claims are renewed.
-        self._held: set[int] = set()
         self._seen: OrderedDict[int, None] = OrderedDict()
         self._arrived: dict[Chat, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -120,6 +117,7 @@ class SendLoop:
         """Start sending: this process's turns now claim their rows for this loop, and the
         loop takes what no one sends (what a crash or an earlier run left) in order."""
         if self._running:
+            self.wake()
             return
         self._running = True
         self.service.begin_sending()
@@ -160,7 +158,6 @@ class SendLoop:
             done: asyncio.Future[SendResult] = loop.create_future()
             chat = (item.channel, item.participant_id)
             _insert(self._queue(chat), _Entry(item=item, done=done))
-            self._held.add(item.outbox_id)
             self._seen[item.outbox_id] = None
             if len(self._seen) > KEPT_SEEN:
                 self._seen.popitem(last=False)
@@ -301,8 +298,6 @@ class SendLoop:
         """Rows left to whoever claims them next (they stay pending in the outbox)."""
         while queue:
             entry = queue.popleft()
-            if entry.item is not None:
-                self._held.discard(entry.item.outbox_id)
             if entry.done is not None and not entry.done.done():
                 entry.done.set_result(SendResult("retry"))
 
@@ -313,7 +308,6 @@ class SendLoop:
         if rest:
             await asyncio.to_thread(self.service.records.record_final,
                                     [(e.item.outbox_id, "unreachable") for e in rest if e.item])
-        self._held.difference_update(e.item.outbox_id for e in rest if e.item)
         for entry in rest:
             if entry.done is not None and not entry.done.done():
                 entry.done.set_result(SendResult("unreachable"))
@@ -328,7 +322,6 @@ class SendLoop:
         attempt = 0
         while True:
             if not await self._may_send():
-                self._held.discard(item.outbox_id)
                 return SendResult("retry")
             result = await sender.send(item)
             if result.status != "retry":
@@ -337,15 +330,11 @@ class SendLoop:
             attempt += 1
         if result.status == "sent":
             self._remember(item, result)
-            marked = self._marks.add([(item.outbox_id, result.platform_message_id)])
-            loop = asyncio.get_running_loop()
-            marked.add_done_callback(lambda _: loop.call_soon_threadsafe(
-                self._held.discard, item.outbox_id))
+            self._marks.add([(item.outbox_id, result.platform_message_id)])
         else:
             status: FinalStatus = "unreachable" if result.status == "unreachable" else "failed"
             await asyncio.to_thread(self.service.records.record_final,
                                     [(item.outbox_id, status)])
-            self._held.discard(item.outbox_id)
         return result
 
     def _remember(self, item: QueuedMessage, result: SendResult) -> None:
@@ -379,11 +368,17 @@ class SendLoop:
     async def _renew(self) -> None:
         started = time.monotonic()
         try:
-            await asyncio.to_thread(self.service.renew_claims, sorted(self._held))
+            await asyncio.to_thread(self.service.renew_claims, self._queued_ids())
         except Exception as error:  # the next poll tries again; sends stop before it lapses
             log.error("send loop: renewing claims failed (%s)", type(error).__name__)
             return
         self._lease_renewed(started)
+
+    def _queued_ids(self) -> list[int]:
+        """The rows this loop holds and has not sent yet (queued or being sent): only their
+        claims are renewed. A row claimed but never handed to a loop lapses and is taken."""
+        return sorted(entry.item.outbox_id for queue in self._chats.values()
+                      for entry in queue if entry.item is not None)
 
     async def poll(self) -> int:
         """Renew this loop's claims when due, then claim chats no one sends and queue their

@@ -55,6 +55,7 @@ def record_failure(session: Session, row: OutboxMessage, outcome: FailureOutcome
     if outcome == "pending":
         row.platform_message_id = None
         row.sent_at = None
+        row.claimed_until = None  # any send loop takes it again, in the chat's order
     session.flush()
 
 

@@ -61,11 +61,24 @@ def test_nothing_to_mark_is_done_at_once() -> None:
     assert service.calls == []
 
 
-def test_a_failed_write_fails_every_waiting_future() -> None:
+def test_a_failed_write_is_tried_again_and_written_once_the_database_is_back() -> None:
     service = RecordingService(fail=True)
-    marks = marks_for(service, delay=0.2)
+    marks = marks_for(service, delay=0.01)
     futures = [marks.add([(1, None)]), marks.add([(2, None)])]
+    with pytest.raises(TimeoutError):
+        futures[0].result(timeout=0.3)  # still failing: the marks wait
+    service.fail = False
+    for future in futures:
+        future.result(timeout=5)
+    assert [mark for call in service.calls for mark in call] == [(1, None), (2, None)]
+    marks.close(5)
+
+
+def test_marks_still_failing_when_closing_fail_their_futures() -> None:
+    service = RecordingService(fail=True)
+    marks = marks_for(service, delay=0.01)
+    futures = [marks.add([(1, None)]), marks.add([(2, None)])]
+    marks.close(5)
     for future in futures:
         with pytest.raises(RuntimeError):
             future.result(timeout=5)
-    marks.close(5)
