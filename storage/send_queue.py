@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
+from storage import turns
 from storage.db import is_postgres
 from storage.models import OutboxMessage
 
@@ -42,15 +43,9 @@ def chat_state(
     of those rows of `sender` (the one the new rows go out after)."""
     if sender is None:
         return False, None
-    mine = and_(OutboxMessage.sender == sender, OutboxMessage.claimed_until > now)
-    row = session.execute(
-        select(func.max(case((mine, OutboxMessage.id))),
-               func.max(case((mine, 0), else_=1)))
-        .where(OutboxMessage.participant_id == participant_id,
-               OutboxMessage.channel == channel, OutboxMessage.status == PENDING)
-    ).one()
-    newest_mine: int | None = row[0]
-    return not row[1], newest_mine
+    # On the turn's hot path: a prepared statement on PostgreSQL (storage/turns.py).
+    newest_mine, others = turns.chat_state(session, participant_id, channel, sender, now)
+    return not others, newest_mine
 
 
 def claim_chats(

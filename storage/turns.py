@@ -13,10 +13,13 @@ from sqlalchemy import (
     JSON,
     String,
     Table,
+    and_,
     bindparam,
+    case,
     exists,
     func,
     insert,
+    literal_column,
     select,
     true,
     update,
@@ -24,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.orm import Session
 
 from storage.db import UtcDateTime, is_postgres, json_dumps
@@ -104,6 +108,18 @@ class _Statements:
             set_={"data": save_state.excluded.data, "version": save_state.excluded.version,
                   "updated_at": save_state.excluded.updated_at},
         )
+        # The chat's pending rows: the newest this sender holds, and whether any is not its
+        # own under a claim that holds (storage/send_queue.py).
+        mine = and_(OUTBOX.c.sender == bindparam("sender", type_=String()),
+                    OUTBOX.c.claimed_until > bindparam("now", type_=UtcDateTime()))
+        # Constants as SQL text: the driver path passes only the named parameters.
+        zero: ColumnClause[int] = literal_column("0")
+        one: ColumnClause[int] = literal_column("1")
+        self.chat_state = select(
+            func.max(case((mine, OUTBOX.c.id))), func.max(case((mine, zero), else_=one)),
+        ).where(OUTBOX.c.participant_id == bindparam("pid"),
+                OUTBOX.c.channel == bindparam("channel"),
+                OUTBOX.c.status == literal_column("'pending'"))
         self.queue = insert(OUTBOX).values(
             {name: bindparam(name) for name in QUEUED_COLUMNS}
         ).returning(OUTBOX.c.id, sort_by_parameter_order=True)
@@ -134,7 +150,8 @@ class _DriverSql:
 
     def __init__(self, built: _Statements, dialect: Dialect) -> None:
         self._dialect = dialect
-        names = ("claim_and_lock", "lock", "state", "save_participant", "save_state")
+        names = ("claim_and_lock", "lock", "state", "save_participant", "save_state",
+                 "chat_state")
         self.sql = {name: str(getattr(built, name).compile(dialect=dialect)) for name in names}
         self._queue: dict[int, str] = {}
 
@@ -286,6 +303,16 @@ def save_turn(
     if loaded.changed:
         _run(session, "save_participant", params)
     _run(session, "save_state", params)
+
+
+def chat_state(
+    session: Session, participant_id: str, channel: str, sender: str, now: datetime
+) -> tuple[int | None, bool]:
+    """The newest pending row of the chat that `sender` holds under a claim that holds at
+    `now`, and whether the chat has a pending row that is not so held."""
+    [(newest_mine, others)] = _run(session, "chat_state", {
+        "pid": participant_id, "channel": channel, "sender": sender, "now": now})
+    return (None if newest_mine is None else int(newest_mine)), bool(others)
 
 
 def queue_messages(
