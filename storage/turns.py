@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
 
 from storage.db import UtcDateTime, is_postgres, json_dumps
 from storage.models import ConversationState, OutboxMessage, Participant, ProcessedUpdate
