@@ -52,4 +52,18 @@ def install_channels(
             verb = "is" if len(missing) == 1 else "are"
             raise ChannelNotConfigured(f"{', '.join(missing)} {verb} not set{also}")
         senders[spec.name] = spec.install(app, runtime, options)
+        if spec.name not in getattr(app.state, "send_loops", {}):
+            _give_send_loop(app, runtime, spec.name, senders[spec.name])
     return senders
+
+
+def _give_send_loop(app: FastAPI, runtime: Runtime, name: str, sender: ChannelSender) -> None:
+    """A channel that brings no send loop of its own gets one: its replies (and check-ins)
+    go out through its sender in order per chat, started and stopped with the app."""
+    # Imported here: bot.send_loop imports the service, which imports the channels' types.
+    from bot.send_loop import SendLoop, loop_options
+    from bot.server import add_lifecycle, add_send_loop
+
+    loop = SendLoop(runtime.service, {name: sender}, loop_options(runtime.settings))
+    add_send_loop(app, name, loop)
+    add_lifecycle(app, loop.start, loop.stop)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from bot.channels.contract import (
     ChannelNotConfigured,
@@ -11,14 +15,16 @@ from bot.channels.contract import (
     ChannelSpec,
     InstallOptions,
 )
-from bot.channels.messages import QueuedMessage
+from bot.channels.messages import InboundMessage, QueuedMessage
 from bot.channels.registry import CHANNELS, configured_channels, install_channels
 from bot.outbox import SendResult
 from bot.runtime import Runtime
 from bot.server import ServeRefused, build_app, create_app
 from bot.service import ConversationService
 from bot.settings import Settings
+from flows.events import CommandIn
 from storage.db import Database
+from storage.models import OutboxMessage
 from tests.conftest import TEST_SECRET
 
 
@@ -34,14 +40,19 @@ class Pigeon:
 
     def __init__(self, loft: str) -> None:
         self.loft = loft
+        self.flown: list[QueuedMessage] = []
 
     async def send(self, item: QueuedMessage) -> SendResult:
+        self.flown.append(item)
         return SendResult("sent", str(item.outbox_id))
 
 
 def install_pigeon(app: FastAPI, runtime: Runtime, options: InstallOptions) -> Pigeon:
     @app.post("/webhooks/pigeon")
-    def pigeon_webhook() -> dict[str, str]:
+    async def pigeon_webhook() -> dict[str, str]:
+        message = InboundMessage("pigeon", "duif-1", "til-7", CommandIn("start"), "u1")
+        replies = await asyncio.to_thread(runtime.service.handle, message)
+        app.state.send_loops["pigeon"].take(replies or [])
         return {}
 
     return Pigeon(PigeonSettings().pigeon_loft)
@@ -78,6 +89,28 @@ def test_a_new_channel_installs_its_route_and_sender_from_its_own_settings(
     pigeon = senders["pigeon"]
     assert isinstance(pigeon, Pigeon) and pigeon.loft == "til-7"
     assert "/webhooks/pigeon" in {getattr(r, "path", "") for r in app.routes}
+
+
+async def test_a_new_channels_replies_go_out_through_a_send_loop_made_for_it(
+    db: Database, service: ConversationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VERTELPUNT_PIGEON_TOKEN", "roekoe")
+    monkeypatch.setenv("VERTELPUNT_PIGEON_LOFT", "til-7")
+    runtime = _runtime(Settings(secret_key=TEST_SECRET), db, service)
+    app = create_app(runtime)
+    pigeon = install_channels(app, runtime, InstallOptions(), channels=[PIGEON])["pigeon"]
+    assert isinstance(pigeon, Pigeon)
+
+    transport = httpx.ASGITransport(app=app)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=transport, base_url="http://test") as client):
+        assert (await client.post("/webhooks/pigeon")).status_code == 200
+        assert await app.state.send_loops["pigeon"].wait_idle(15)
+
+    ids = [item.outbox_id for item in pigeon.flown]
+    assert len(ids) == 5 and ids == sorted(ids) and {i.address for i in pigeon.flown} == {"til-7"}
+    with db.transaction() as session:
+        assert set(session.scalars(select(OutboxMessage.status))) == {"sent"}
 
 
 def test_half_a_configuration_is_refused_with_the_missing_settings(
