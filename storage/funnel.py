@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, func, literal, select, true, union_all
 from sqlalchemy.orm import Session
 
-from storage.aggregates import DashboardFilter, filtered_stories
+from storage.aggregates import DashboardFilter, Group, Selection, answers_counted
 from storage.db import is_postgres
 from storage.models import (
     Answer,
@@ -128,15 +128,10 @@ def question_reach(
 ) -> list[QuestionReach]:
     """Per story question, in order: answers of the filtered stories by status, and the
     residents waiting at it now."""
-    chosen = filtered_stories(where, Story.id.label("story_id")).cte("chosen")
-    rows = session.execute(
-        select(Answer.question_id, Answer.status, func.count())
-        .join(chosen, chosen.c.story_id == Answer.story_id)
-        .where(Answer.question_id.in_(question_ids))
-        .group_by(Answer.question_id, Answer.status)
-    )
+    counted = answers_counted(session, Selection(where), Group(), question_ids,
+                              Answer.question_id, Answer.status)
     reach = {q: QuestionReach(q) for q in question_ids}
-    for question_id, status, number in rows:
+    for (question_id, status), number in counted.items():
         found = reach[question_id]
         found.reached += int(number)
         if status in ("answered", "declined", "skipped"):
