@@ -288,3 +288,12 @@ def test_counting_all_answers_less_those_left_out_equals_counting_those_kept(
         (sum(feeling.values()), sum(feeling.values()), 0, 0),
         (sum(topics[1:]), *topics[1:]),
     ]
+
+
+def test_a_resident_telling_again_after_a_confirmed_story_counts_once(wider: Database) -> None:
+    # p3 has a confirmed story (s4) and is telling another one; p5's story is unconfirmed
+    # and p5 waits at a question, so p5 has not told.
+    with wider.transaction() as s:
+        steps = funnel_steps(s, None, None)
+    assert (steps.started, steps.consented, steps.told, steps.confirmed, steps.follow_up,
+            steps.checkin_answered) == (5, 4, 3, 3, 1, 2)
