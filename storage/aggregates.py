@@ -316,10 +316,8 @@ def answer_counts(
 ) -> list[dict[str, QuestionCounts]]:
     """Per group (in order), per question: how often each option was picked (a story in
     both groups counts in the first)."""
-    # Each story's side (the first group it is in) is decided where stories meet their
-    # tellers, so stories in neither group leave before their answers are joined, and the
-    # answers are grouped by side and answer JSON text (choice questions have few): the
-    # rows grow with the questions' options, not with the stories.
+    # Answers are grouped by answer JSON text (choice questions have few): the rows grow
+    # with the questions' options, not with the stories.
     found: list[dict[str, QuestionCounts]] = [
         {q: QuestionCounts() for q in question_ids} for _ in groups
     ]
@@ -331,6 +329,8 @@ def answer_counts(
         for (question_id, status, answer), number in counted.items():
             _add_answer(found[0][question_id], status, answer, number)
         return found
+    # Each story's side (the first group it is in) is decided where stories meet their
+    # tellers, so stories in neither group leave before their answers are joined.
     chosen = Selection(where, groups)
     side = case(*((chosen.condition(group), index) for index, group in enumerate(groups)))
     query = (
