@@ -26,6 +26,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
     text,
     true,
@@ -151,12 +152,67 @@ class Selection:
             found.append(self.condition(where.group))
         return found
 
-    def stories(self, *columns: Any) -> Select[Any]:
-        """SELECT columns FROM stories (with their tellers when needed) WHERE filter."""
+    def every_story(self, *columns: Any) -> Select[Any]:
+        """SELECT columns FROM stories (with their tellers when needed), unfiltered."""
         query = select(*columns).select_from(Story)
         if self.tellers is not None:
             query = query.join(self.tellers, self.tellers.c.teller_id == Story.participant_id)
-        return query.where(*self.conditions())
+        return query
+
+    def stories(self, *columns: Any) -> Select[Any]:
+        """SELECT columns FROM stories (with their tellers when needed) WHERE filter."""
+        return self.every_story(*columns).where(*self.conditions())
+
+    def keeps_most(self, session: Session, group: Group) -> bool:
+        """Whether the filter and the group keep more than half of all stories."""
+        kept = and_(*self.conditions(), self.condition(group))
+        query = self.every_story(func.count(case((kept, 1))), func.count())
+        row: Any = session.execute(query).one()
+        return 2 * int(row[0]) > int(row[1])
+
+    def left_out(self, group: Group) -> ColumnElement[bool]:
+        """The stories the filter or the group leave out (a condition that is NULL counts
+        as leaving a story out)."""
+        return or_(*(kept.is_not(true()) for kept in (*self.conditions(),
+                                                      self.condition(group))))
+
+
+def answers_counted(
+    session: Session, chosen: Selection, group: Group, question_ids: list[str], *keys: Any
+) -> Counter[tuple[Any, ...]]:
+    """Answers to the questions of the stories a selection and a group keep, counted per
+    `keys` (columns of the answers).
+
+    When they keep most stories, every answer to the questions is counted from the answers
+    alone, and the answers of the stories left out are taken away: joining each answer to
+    its story costs more than counting it, and the stories left out are few. Every answer
+    belongs to exactly one story (a foreign key), so the difference is exact.
+    """
+    counted: Counter[tuple[Any, ...]] = Counter()
+    asked = Answer.question_id.in_(question_ids)
+    if chosen.keeps_most(session, group):
+        everything = select(*keys, func.count()).where(asked).group_by(*keys)
+        left_out = (
+            chosen.every_story(*keys, func.count())
+            .join(Answer, Answer.story_id == Story.id)
+            .where(asked, chosen.left_out(group))
+            .group_by(*keys)
+        )
+        for row in session.execute(everything):
+            counted[tuple(row[:-1])] += int(row[-1])
+        for row in session.execute(left_out):
+            counted[tuple(row[:-1])] -= int(row[-1])
+        return +counted  # without the keys that no story kept
+    query = (
+        chosen.stories(*keys, func.count())
+        .join(Answer, Answer.story_id == Story.id)
+        .where(asked, chosen.condition(group))
+        .group_by(*keys)
+    )
+    with hash_joins(session):
+        for row in session.execute(query):
+            counted[tuple(row[:-1])] += int(row[-1])
+    return counted
 
 
 def filtered_stories(where: DashboardFilter, *columns: Any) -> Select[Any]:
@@ -260,22 +316,29 @@ def answer_counts(
 ) -> list[dict[str, QuestionCounts]]:
     """Per group (in order), per question: how often each option was picked (a story in
     both groups counts in the first)."""
+    # Answers are grouped by answer JSON text (choice questions have few): the rows grow
+    # with the questions' options, not with the stories.
+    found: list[dict[str, QuestionCounts]] = [
+        {q: QuestionCounts() for q in question_ids} for _ in groups
+    ]
+    value = cast(Answer.value, Text)
+    if len(groups) == 1:
+        # One group: every story it keeps is on its side, and most pages keep most stories.
+        counted = answers_counted(session, Selection(where, groups), groups[0], question_ids,
+                                  Answer.question_id, Answer.status, value)
+        for (question_id, status, answer), number in counted.items():
+            _add_answer(found[0][question_id], status, answer, number)
+        return found
     # Each story's side (the first group it is in) is decided where stories meet their
-    # tellers, so stories in neither group leave before their answers are joined, and the
-    # answers are grouped by side and answer JSON text (choice questions have few): the
-    # rows grow with the questions' options, not with the stories.
+    # tellers, so stories in neither group leave before their answers are joined.
     chosen = Selection(where, groups)
     side = case(*((chosen.condition(group), index) for index, group in enumerate(groups)))
-    value = cast(Answer.value, Text)
     query = (
         chosen.stories(side, Answer.question_id, Answer.status, value, func.count())
         .join(Answer, Answer.story_id == Story.id)
         .where(Answer.question_id.in_(question_ids), side.is_not(None))
         .group_by(side, Answer.question_id, Answer.status, value)
     )
-    found: list[dict[str, QuestionCounts]] = [
-        {q: QuestionCounts() for q in question_ids} for _ in groups
-    ]
     # The planner cannot estimate how many tellers an about-you condition keeps, and would
     # look up their answers one by one.
     with hash_joins(session):

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, func, literal, select, true, union_all
+from sqlalchemy import ColumnElement, Select, String, exists, func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.aggregates import DashboardFilter, filtered_stories
+from storage.aggregates import DashboardFilter, Group, Selection, answers_counted
 from storage.db import is_postgres
 from storage.models import (
     Answer,
@@ -85,42 +85,35 @@ def _draft_parts(session: Session) -> ColumnElement[Any]:
 
 def funnel_steps(session: Session, since: datetime | None, until: datetime | None) -> FunnelSteps:
     """Residents who became participants in the period, and how far they got."""
-    # One statement, one scan per table: the consent records count both scopes at once,
-    # and the stories with the conversations still telling count both 'told' and
-    # 'confirmed'. Each counts distinct residents among the period's residents, joined as
-    # a set, not looked up one by one.
+    # One statement. Distinct residents are found by hashing (a DISTINCT in a subquery),
+    # not by sorting (count(DISTINCT ...)). Residents who told a story are those with a
+    # confirmed one, and those whose conversation still holds story parts but who have none
+    # confirmed (looked up by teller: there are few).
     def among(column: Any, *selected: Any) -> Select[Any]:
         return select(*selected).where(*_residents(column, since, until))
 
-    def consented(scope: str) -> ColumnElement[Any]:
-        return func.count(ConsentRecord.participant_id.distinct()).filter(
-            ConsentRecord.scope == scope)
+    def residents(column: Any, *conditions: Any) -> Any:
+        distinct = among(column, column.label("resident")).where(*conditions).distinct()
+        return select(func.count()).select_from(distinct.subquery()).scalar_subquery()
 
-    who = ConsentRecord.participant_id
-    consents = among(who, consented("story"), consented("follow_up")).where(
-        ConsentRecord.given.is_(True)).subquery()
-    resident, done = Story.participant_id.label("resident"), literal(1).label("done")
-    confirmed = among(Story.participant_id, resident, done).where(
-        Story.confirmed_at.is_not(None))
-    telling = among(ConversationState.participant_id,
-                    ConversationState.participant_id.label("resident"),
-                    literal(0).label("done")).where(
+    def consented(scope: str) -> Any:
+        return residents(ConsentRecord.participant_id, ConsentRecord.scope == scope,
+                         ConsentRecord.given.is_(True))
+
+    confirmed = Story.confirmed_at.is_not(None)
+    has_confirmed = exists(select(1).where(
+        Story.participant_id == ConversationState.participant_id, confirmed))
+    telling = among(ConversationState.participant_id, func.count()).where(
         ConversationState.data["step"].as_string().in_(WAITING_STEPS),
-        _draft_parts(session) > 0)
-    told = union_all(confirmed, telling).subquery()
-    per_resident = select(func.max(told.c.done).label("done")).group_by(
-        told.c.resident).subquery()
-    tellers = select(func.count(), func.count().filter(per_resident.c.done == 1)) \
-        .select_from(per_resident).subquery()
-    answered = among(CheckIn.participant_id, func.count(CheckIn.participant_id.distinct())) \
-        .where(CheckIn.answered_at.is_not(None))
-    # Both subqueries are one row each: joined on true, they make the one row.
+        _draft_parts(session) > 0, ~has_confirmed).scalar_subquery()
     row = session.execute(select(
-        among(Participant.id, func.count()).scalar_subquery(), *consents.c, *tellers.c,
-        answered.scalar_subquery(),
-    ).select_from(consents.join(tellers, true()))).one()
+        among(Participant.id, func.count()).scalar_subquery(), consented("story"),
+        consented("follow_up"), residents(Story.participant_id, confirmed), telling,
+        residents(CheckIn.participant_id, CheckIn.answered_at.is_not(None)),
+    )).one()
+    told = int(row[3]) + int(row[4])
     return FunnelSteps(started=int(row[0]), consented=int(row[1]), follow_up=int(row[2]),
-                       told=int(row[3]), confirmed=int(row[4]), checkin_answered=int(row[5]))
+                       told=told, confirmed=int(row[3]), checkin_answered=int(row[5]))
 
 
 def question_reach(
@@ -128,15 +121,10 @@ def question_reach(
 ) -> list[QuestionReach]:
     """Per story question, in order: answers of the filtered stories by status, and the
     residents waiting at it now."""
-    chosen = filtered_stories(where, Story.id.label("story_id")).cte("chosen")
-    rows = session.execute(
-        select(Answer.question_id, Answer.status, func.count())
-        .join(chosen, chosen.c.story_id == Answer.story_id)
-        .where(Answer.question_id.in_(question_ids))
-        .group_by(Answer.question_id, Answer.status)
-    )
+    counted = answers_counted(session, Selection(where), Group(), question_ids,
+                              Answer.question_id, Answer.status)
     reach = {q: QuestionReach(q) for q in question_ids}
-    for question_id, status, number in rows:
+    for (question_id, status), number in counted.items():
         found = reach[question_id]
         found.reached += int(number)
         if status in ("answered", "declined", "skipped"):

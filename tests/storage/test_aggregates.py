@@ -18,6 +18,7 @@ from storage.aggregates import (
     COUNTING_WORK_MEM,
     DashboardFilter,
     Group,
+    Selection,
     answer_counts,
     checkin_trend,
     overview,
@@ -240,3 +241,59 @@ def test_check_ins_per_campaign_and_local_week(world: Database) -> None:
         None: {date(2026, 3, 23): {"better": 1}},
     }
     assert list(only_oost.weeks) == ["oost"]
+
+
+@pytest.fixture
+def wider(world: Database) -> Database:
+    """The world, with a confirmed story by p3 (who gave no age) and an unconfirmed one by
+    p5, both with answers."""
+    with world.transaction() as s:
+        unconfirmed = _story("s5", "p5", _at(11, 9), "nl", "telegram", "oost", False)
+        unconfirmed.confirmed_at = None
+        s.add_all([_story("s4", "p3", _at(10, 9), "pl", "terminal", None, False), unconfirmed])
+        s.flush()
+        s.add_all([
+            _answer("s4", "feeling", "answered", {"option": "angry"}),
+            _answer("s4", "topics", "answered", {"options": ["work"]}),
+            _answer("s5", "feeling", "answered", {"option": "glad"}),
+            _answer("s5", "topics", "declined", None),
+        ])
+    return world
+
+
+@pytest.mark.parametrize(("where", "most", "feeling", "topics"), [
+    # Four of five stories: every answer counted, those of s5 (unconfirmed) taken away.
+    (DashboardFilter(), True, {"glad": 2, "sad": 1, "angry": 1},
+     ({"money": 2, "housing": 1, "work": 1}, 3, 0, 1)),
+    # Three of five: s4's teller gave no age (NULL), s5 is unconfirmed; both taken away.
+    (DashboardFilter(group=Group((("age_group", ("a16_25", "a65_80")),))), True,
+     {"glad": 2, "sad": 1}, ({"money": 2, "housing": 1}, 2, 0, 1)),
+    # Two of five: the answers of those two joined to their stories.
+    (DashboardFilter(language="nl"), False, {"glad": 2},
+     ({"money": 1, "housing": 1}, 1, 0, 1)),
+])
+def test_counting_all_answers_less_those_left_out_equals_counting_those_kept(
+    wider: Database, where: DashboardFilter, most: bool, feeling: dict[str, int],
+    topics: tuple[dict[str, int], int, int, int],
+) -> None:
+    with wider.transaction() as s:
+        keeps_most = Selection(where).keeps_most(s, Group())
+        [counts] = answer_counts(s, where, ["feeling", "topics"])
+        reach = question_reach(s, where, ["feeling", "topics"])
+    assert keeps_most is most
+    assert dict(counts["feeling"].options) == feeling
+    found = counts["topics"]
+    assert (dict(found.options), found.answered, found.declined, found.skipped) == topics
+    assert [(r.reached, r.answered, r.declined, r.skipped) for r in reach] == [
+        (sum(feeling.values()), sum(feeling.values()), 0, 0),
+        (sum(topics[1:]), *topics[1:]),
+    ]
+
+
+def test_a_resident_telling_again_after_a_confirmed_story_counts_once(wider: Database) -> None:
+    # p3 has a confirmed story (s4) and is telling another one; p5's story is unconfirmed
+    # and p5 waits at a question, so p5 has not told.
+    with wider.transaction() as s:
+        steps = funnel_steps(s, None, None)
+    assert (steps.started, steps.consented, steps.told, steps.confirmed, steps.follow_up,
+            steps.checkin_answered) == (5, 4, 3, 3, 1, 2)
