@@ -18,6 +18,12 @@ class SendResult:
     platform_message_id: str | None = None
 
 
+def doubling(first: float, cap: float, attempt: int) -> float:
+    """Seconds to wait after failed attempt number `attempt` (0-based): `first`, doubling
+    each time, at most `cap`."""
+    return float(min(cap, first * 2**attempt))
+
+
 class ChannelSender(Protocol):
     """A channel that can send one queued message."""
 

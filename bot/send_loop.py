@@ -31,7 +31,7 @@ from typing import Any, Final
 from bot.channel_records import FinalStatus
 from bot.channels.messages import Question, QueuedMessage, SentQuestion
 from bot.marks import SentMarks
-from bot.outbox import ChannelSender, SendResult
+from bot.outbox import ChannelSender, SendResult, doubling
 from bot.service import ConversationService
 from bot.settings import Settings
 
@@ -59,7 +59,7 @@ class LoopOptions:
 
     def backoff(self, attempt: int) -> float:
         """Seconds before trying a row again after `attempt` failed rounds (0-based)."""
-        return float(min(self.max_backoff, self.first_backoff * 2**attempt))
+        return doubling(self.first_backoff, self.max_backoff, attempt)
 
 
 def loop_options(

@@ -11,6 +11,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.contract import ChannelNotConfigured
 from bot.channels.telegram.pace import OVERALL_PER_SECOND, ChatPace
+from bot.outbox import doubling
 from bot.settings import Settings
 
 BOT_PATH: Final = "/bot"
@@ -39,7 +40,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (0-based), doubling, capped."""
-        return float(min(self.max_backoff, self.first_backoff * 2**attempt))
+        return doubling(self.first_backoff, self.max_backoff, attempt)
 
 
 @dataclass(frozen=True, slots=True)

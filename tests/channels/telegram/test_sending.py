@@ -248,8 +248,8 @@ def _as_another_process(runtime: Runtime, chat: int, update_id: str) -> None:
         service.handle(InboundMessage("telegram", str(chat), str(chat), CommandIn("start"),
                                       update_id))
     finally:
-        service._sending -= 1
         service.instance = me
+        service.end_sending()
 
 
 async def test_replies_another_process_holds_are_left_to_it_until_its_claim_lapses(
