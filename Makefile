@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@echo "  pip ..."
 	@$(PIP) --upgrade pip >> $(INSTALL_LOG) 2>&1 $(SHOW_LOG_ON_FAILURE)
 	@echo "  Vertelpunt and its dependencies ..."
-	@$(PIP) -e '.[test,bench]' >> $(INSTALL_LOG) 2>&1 $(SHOW_LOG_ON_FAILURE)
+	@$(PIP) -e '.[test]' >> $(INSTALL_LOG) 2>&1 $(SHOW_LOG_ON_FAILURE)
 	@touch $(STAMP)
 	@echo "done"
 

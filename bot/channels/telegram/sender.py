@@ -72,8 +72,8 @@ class TelegramSender:
         self._pacer = pacer
         self._retry = retry
         self._renderer = TelegramRenderer()
-        # At most as many calls in flight as the client keeps connections: more would wait
-        # in httpcore's pool, which scans every waiting request on each hand-over.
+        # At most as many calls in flight as the transport keeps connections: the others
+        # wait here, in order, rather than in the transport's pool.
         self._in_flight = asyncio.Semaphore(CONNECTIONS)
 
     async def send(self, item: QueuedMessage) -> SendResult:

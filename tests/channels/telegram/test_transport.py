@@ -1,0 +1,41 @@
+"""The Bot API transport on aiohttp: calls, uploads and network trouble as PTB expects them."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from telegram import Bot, InputFile
+from telegram.error import NetworkError
+
+from bot.channels.telegram.client import file_url
+from bot.channels.telegram.transport import AiohttpRequest
+from tests.fakes.telegram_api import FakeBotApi
+
+
+def _bot(fake: FakeBotApi, base_url: str | None = None) -> Bot:
+    url = base_url or fake.base_url
+    return Bot(fake.token, base_url=url, base_file_url=file_url(url),
+               request=AiohttpRequest(2, 5.0))
+
+
+async def test_calls_and_uploads_reach_the_bot_api(fake: FakeBotApi) -> None:
+    async with _bot(fake) as bot:
+        sent = await bot.send_message(700_000_100, "Hallo")
+        await bot.send_document(700_000_100, InputFile(b"a,b\n1,2\n", filename="e.csv"))
+    assert sent.text == "Hallo" and sent.message_id > 0
+    [document] = fake.calls_to("sendDocument")
+    assert document.ok and document.files  # the upload went as multipart, with its file
+    assert fake.sent_messages(700_000_100)[0]["text"] == "Hallo"
+
+
+async def test_a_refused_connection_is_a_network_error_the_sender_retries(
+    fake: FakeBotApi,
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with _bot(fake) as bot:
+        bot._base_url = f"http://127.0.0.1:{port}/bot{fake.token}"  # the API gone away
+        with pytest.raises(NetworkError):
+            await bot.send_message(700_000_100, "Hallo")
