@@ -45,9 +45,12 @@ class RewriteHost(httpx.AsyncBaseTransport):
 
 def graph_session(api_url: str = META_GRAPH_URL) -> httpx.AsyncClient:
     """An HTTP client for pywa that reaches `api_url` (Meta's own address needs no rewrite)."""
+    # As many connections as the sender keeps calls in flight (bot/channels/whatsapp/sender.py).
+    limits = httpx.Limits(max_connections=8, max_keepalive_connections=8)
     if api_url.rstrip("/") == META_GRAPH_URL:
-        return httpx.AsyncClient(timeout=TIMEOUT)
-    return httpx.AsyncClient(timeout=TIMEOUT, transport=RewriteHost(api_url))
+        return httpx.AsyncClient(timeout=TIMEOUT, limits=limits)
+    inner = httpx.AsyncHTTPTransport(limits=limits)
+    return httpx.AsyncClient(timeout=TIMEOUT, transport=RewriteHost(api_url, inner))
 
 
 def required(settings: Settings, *names: str) -> dict[str, str]:

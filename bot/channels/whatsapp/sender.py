@@ -24,6 +24,8 @@ from flows.texts import Texts
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.5, 2.0)
+# Graph calls in flight at once (bot/channels/whatsapp/graph.py keeps as many connections).
+CALLS_IN_FLIGHT = 8
 T = TypeVar("T")
 # A follow-up waiting to be answered: invite with the check-in template, not "continue".
 CHECKIN_STEPS = frozenset({"checkin", "checkin_story"})
@@ -48,6 +50,10 @@ class WhatsAppSender:
         self._renderer = WhatsAppRenderer(texts)
         self._pending_step = pending_step
         self.retry_delays = tuple(retry_delays)
+        # At most as many Graph calls in flight as the client keeps connections: the others
+        # wait here rather than in httpcore's pool, which looks at every waiting request
+        # and every connection on each hand-over.
+        self._in_flight = asyncio.Semaphore(CALLS_IN_FLIGHT)
 
     async def send(self, item: QueuedMessage) -> SendResult:
         """Send one outbox row (one or more WhatsApp messages); the last message's id is kept."""
@@ -124,14 +130,16 @@ class WhatsAppSender:
         """Run a Graph call, again after a pause when Meta throttles or hiccups."""
         for delay in self.retry_delays:
             try:
-                return await call()
+                async with self._in_flight:
+                    return await call()
             except WhatsAppError as error:
                 if classify(error.code) != "retry":
                     raise
             except httpx.TransportError:
                 pass
             await asyncio.sleep(delay)
-        return await call()
+        async with self._in_flight:
+            return await call()
 
     async def _outside_window(self, item: QueuedMessage) -> SendResult:
         if not self.window.claim_invitation(item.participant_id):
