@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.channels.messages import InboundMessage, QueuedMessage
-from bot.outbox import ChannelSender, SendResult
+from bot.outbox import SendResult
 from bot.send_loop import SendLoop
 from bot.service import ConversationService, utc_now
 from flows.events import CheckInIn
@@ -66,15 +65,13 @@ class CheckInDispatcher:
     def __init__(
         self,
         service: ConversationService,
-        senders: Mapping[str, SendLoop | ChannelSender],
+        loops: Mapping[str, SendLoop],
         policy: CheckInPolicy,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.service = service
-        # A bare sender gets a loop of its own, started for each tick.
-        self.loops = {name: s if isinstance(s, SendLoop) else SendLoop(service, {name: s})
-                      for name, s in senders.items()}
-        self._own = [loop for name, loop in self.loops.items() if loop is not senders[name]]
+        # The channels' running send loops, by channel name.
+        self.loops = loops
         self.policy = policy
         self.clock = clock
 
@@ -113,9 +110,8 @@ class CheckInDispatcher:
     async def tick(self) -> TickReport:
         """Prepare and send one batch of due check-ins."""
         report = TickReport()
-        async with self._loops_running():
-            queued = await asyncio.to_thread(self.prepare, self.clock(), report)
-            report.results = await self._send(queued)
+        queued = await asyncio.to_thread(self.prepare, self.clock(), report)
+        report.results = await self._send(queued)
         if report.claimed:
             log.info("check-ins: %d claimed, %d queued, %d sent, %d unreachable, %d postponed",
                      report.claimed, report.queued, report.sent, report.unreachable,
@@ -125,10 +121,6 @@ class CheckInDispatcher:
     async def drain(self) -> TickReport:
         """Send batch after batch until nothing is due; the next batch is claimed while the
         current one is being sent, so a backlog keeps the platform's rate limit busy."""
-        async with self._loops_running():
-            return await self._drain()
-
-    async def _drain(self) -> TickReport:
         total, report = TickReport(), TickReport()
         queued = await asyncio.to_thread(self.prepare, self.clock(), report)
         while True:
@@ -143,18 +135,6 @@ class CheckInDispatcher:
             if following is None:
                 return total
             queued, report = await following, upcoming
-
-    @contextlib.asynccontextmanager
-    async def _loops_running(self) -> AsyncIterator[None]:
-        """The loops this dispatcher owns run while it works (a channel's own loop runs as
-        long as its channel)."""
-        for loop in self._own:
-            await loop.start()
-        try:
-            yield
-        finally:
-            for loop in self._own:
-                await loop.stop()
 
     async def _send(self, queued: list[QueuedMessage]) -> list[SendResult]:
         by_channel: dict[str, list[QueuedMessage]] = {}

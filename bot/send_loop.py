@@ -43,7 +43,6 @@ Chat = tuple[str, str]
 # Sent questions remembered for edits (a pressed button closes its question): the newest
 # this many; older ones are looked up in the database.
 KEPT_QUESTIONS: Final = 20_000
-FINAL: Final = ("failed", "unreachable")
 
 
 @dataclass(frozen=True, slots=True)

@@ -155,25 +155,14 @@ def erase_participant(
     session.flush()
 
 
-def pending_outbox(
-    session: Session,
-    channel: str,
-    limit: int = 500,
-    created_before: datetime | None = None,
-    sender: str | None = None,
-) -> list[OutboxMessage]:
-    """Messages not yet sent on a channel, oldest first; only those queued at or before
-    `created_before`, and only those of `sender`, when given."""
+def pending_outbox(session: Session, channel: str, limit: int = 500) -> list[OutboxMessage]:
+    """Messages not yet sent on a channel, oldest first."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.status == "pending")
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
-    if created_before is not None:
-        query = query.where(OutboxMessage.created_at <= created_before)
-    if sender is not None:
-        query = query.where(OutboxMessage.sender == sender)
     return list(session.scalars(query))
 
 

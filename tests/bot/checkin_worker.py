@@ -16,6 +16,7 @@ from bot.channels.messages import QueuedMessage
 from bot.checkins import CheckInDispatcher, CheckInPolicy
 from bot.outbox import SendResult
 from bot.runtime import build_texts
+from bot.send_loop import SendLoop
 from bot.service import ConversationService
 from bot.settings import Settings
 from flows.forms.loader import load_form
@@ -43,14 +44,22 @@ def main() -> None:
     db = Database(url)
     service = ConversationService(db, form, build_texts(Settings(), form), TEST_SECRET,
                                   AddressCipher([key]), clock=lambda: now)
-    dispatcher = CheckInDispatcher(service, {"telegram": FileSender(out)},
-                                   CheckInPolicy(batch=7), clock=lambda: now)
     # Start together: each worker says it is ready and waits for the go of the test.
     Path(f"{out}.ready.{os.getpid()}").touch()
     while not Path(f"{out}.go").exists():
         time.sleep(0.01)
-    asyncio.run(dispatcher.drain())
+    asyncio.run(_drain(service, out, now))
     db.dispose()
+
+
+async def _drain(service: ConversationService, out: str, now: datetime) -> None:
+    loop = SendLoop(service, {"telegram": FileSender(out)})
+    await loop.start()
+    try:
+        await CheckInDispatcher(service, {"telegram": loop}, CheckInPolicy(batch=7),
+                                clock=lambda: now).drain()
+    finally:
+        await loop.stop()
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.channels.messages import InboundMessage
-from bot.checkins import CheckInDispatcher, CheckInPolicy
+from bot.checkins import CheckInDispatcher, CheckInPolicy, TickReport
+from bot.send_loop import SendLoop
 from bot.service import ConversationService
 from flows.events import ChoiceIn, Inbound, OpenedIn
 from storage.db import Database
@@ -39,9 +41,30 @@ def _checkins(db: Database) -> list[CheckIn]:
         return list(session.scalars(select(CheckIn).order_by(CheckIn.due_at)))
 
 
-def _dispatcher(service: ConversationService, sender: RecordingSender,
-                clock: FixedClock) -> CheckInDispatcher:
-    return CheckInDispatcher(service, {"telegram": sender}, CheckInPolicy(), clock=clock)
+@pytest.fixture
+async def loops(service: ConversationService) -> AsyncIterator[list[SendLoop]]:
+    """The send loops a test started, stopped at its end."""
+    started: list[SendLoop] = []
+    yield started
+    for loop in started:
+        await loop.stop()
+
+
+async def _dispatcher(loops: list[SendLoop], service: ConversationService,
+                      sender: RecordingSender, clock: FixedClock) -> CheckInDispatcher:
+    """A dispatcher sending through a running loop of its own around `sender`."""
+    loop = SendLoop(service, {"telegram": sender})
+    await loop.start()
+    loops.append(loop)
+    return CheckInDispatcher(service, {"telegram": loop}, CheckInPolicy(), clock=clock)
+
+
+async def _tick(loops: list[SendLoop], dispatcher: CheckInDispatcher) -> TickReport:
+    """One tick, and its results recorded (sent marks are written a moment later)."""
+    report = await dispatcher.tick()
+    for loop in loops:
+        assert await loop.wait_idle(5)
+    return report
 
 
 @pytest.fixture
@@ -51,32 +74,32 @@ def morning(clock: FixedClock) -> FixedClock:
 
 
 async def test_follow_up_is_sent_once_after_two_weeks(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     [checkin] = _checkins(db)
     assert checkin.due_at == MORNING + timedelta(days=14) and checkin.status == "scheduled"
     sender = RecordingSender()
-    dispatcher = _dispatcher(service, sender, morning)
+    dispatcher = await _dispatcher(loops, service, sender, morning)
     morning.advance(days=13)
-    assert (await dispatcher.tick()).claimed == 0
+    assert (await _tick(loops, dispatcher)).claimed == 0
     morning.advance(days=1)
-    report = await dispatcher.tick()
+    report = await _tick(loops, dispatcher)
     assert report.sent == 1 and len(sender.sent) == 1
     message = sender.sent[0]
     assert message.address == "chat-anna" and "Hulp bij schulden" in message.payload.text
     assert message.payload.to_dict()["question"] == "_checkin"
-    assert (await dispatcher.tick()).claimed == 0
+    assert (await _tick(loops, dispatcher)).claimed == 0
     assert _checkins(db)[0].status == "sent"
 
 
 async def test_answer_and_a_linked_new_story(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     sender = RecordingSender()
     morning.advance(days=14)
-    await _dispatcher(service, sender, morning).tick()
+    await _tick(loops, await _dispatcher(loops, service, sender, morning))
     _send(service, ChoiceIn("better"), "anna")
     _send(service, ChoiceIn("yes"), "anna")
     _send(service, event_of("text", "Het gaat nu veel beter met de schulden."), "anna")
@@ -108,11 +131,11 @@ def _export_rows(db: Database, service: ConversationService) -> dict[str, dict[s
 
 
 async def test_stop_cancels_and_forgets_the_address(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     morning.advance(days=14)
-    await _dispatcher(service, RecordingSender(), morning).tick()
+    await _tick(loops, await _dispatcher(loops, service, RecordingSender(), morning))
     _send(service, ChoiceIn("stop_checkins"), "anna")
     with db.transaction() as session:
         assert session.scalars(select(ContactAddress)).all() == []
@@ -133,31 +156,29 @@ def test_allowed_hours_follow_local_time(utc: datetime, allowed: bool) -> None:
 
 
 async def test_due_at_night_waits_for_the_morning(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     sender = RecordingSender()
-    dispatcher = _dispatcher(service, sender, morning)
+    dispatcher = await _dispatcher(loops, service, sender, morning)
     morning.now = MORNING + timedelta(days=14, hours=12)  # 22:00 local
-    assert (await dispatcher.tick()).claimed == 0
+    assert (await _tick(loops, dispatcher)).claimed == 0
     morning.advance(hours=10)  # 08:00 local
-    assert (await dispatcher.tick()).claimed == 0
+    assert (await _tick(loops, dispatcher)).claimed == 0
     morning.advance(hours=1)  # 09:00 local
-    assert (await dispatcher.tick()).sent == 1
+    assert (await _tick(loops, dispatcher)).sent == 1
 
 
 async def test_restart_between_claim_and_send(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
-    from bot.checkins import TickReport
-
     _tell(service, "anna")
     morning.advance(days=14)
-    first = _dispatcher(service, RecordingSender(), morning)
+    first = await _dispatcher(loops, service, RecordingSender(), morning)
     queued = first.prepare(morning(), TickReport())  # committed; the process dies here
     assert len(queued) == 1 and _checkins(db)[0].status == "queued"
     sender = RecordingSender()
-    assert (await _dispatcher(service, sender, morning).tick()).claimed == 0
+    assert (await _tick(loops, await _dispatcher(loops, service, sender, morning))).claimed == 0
     leftovers = [q for q in service.unsent("telegram")
                  if q.payload.to_dict().get("question") == "_checkin"]
     assert [q.outbox_id for q in leftovers] == [q.outbox_id for q in queued]
@@ -168,12 +189,12 @@ async def test_restart_between_claim_and_send(
 
 
 async def test_blocked_resident_becomes_unreachable(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     sender = RecordingSender(blocked={"chat-anna"})
     morning.advance(days=14)
-    await _dispatcher(service, sender, morning).tick()
+    await _tick(loops, await _dispatcher(loops, service, sender, morning))
     assert _checkins(db)[0].status == "unreachable"
     with db.transaction() as session:
         assert session.scalars(select(ContactAddress)).all() == []
@@ -181,33 +202,33 @@ async def test_blocked_resident_becomes_unreachable(
 
 
 async def test_too_old_check_ins_expire(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     morning.advance(days=14 + 8)
-    report = await _dispatcher(service, RecordingSender(), morning).tick()
+    report = await _tick(loops, await _dispatcher(loops, service, RecordingSender(), morning))
     assert report.expired == 1 and _checkins(db)[0].status == "expired"
 
 
 async def test_erased_resident_gets_nothing(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     _send(service, event_of("command", "/verwijder"), "anna")
     _send(service, ChoiceIn("erase_yes"), "anna")
     sender = RecordingSender()
     morning.advance(days=14)
-    report = await _dispatcher(service, sender, morning).tick()
+    report = await _tick(loops, await _dispatcher(loops, service, sender, morning))
     assert report.claimed == 0 and sender.to("chat-anna") == [] and _checkins(db) == []
 
 
 async def test_busy_resident_is_asked_later(
-    service: ConversationService, db: Database, morning: FixedClock
+    loops: list[SendLoop], service: ConversationService, db: Database, morning: FixedClock
 ) -> None:
     _tell(service, "anna")
     _send(service, ChoiceIn("yes"), "anna")  # another story: now at the prompt question
     morning.advance(days=14)
-    report = await _dispatcher(service, RecordingSender(), morning).tick()
+    report = await _tick(loops, await _dispatcher(loops, service, RecordingSender(), morning))
     assert report.postponed == 1
     [checkin] = _checkins(db)[:1]
     assert checkin.status == "scheduled" and checkin.due_at == morning() + timedelta(hours=1)

@@ -13,6 +13,7 @@ from telegram import Bot
 from bot.channels.messages import InboundMessage
 from bot.checkins import CheckInDispatcher, CheckInPolicy
 from bot.logs import configure_logging
+from bot.send_loop import SendLoop
 from bot.service import ConversationService
 from flows.events import ChoiceIn, OpenedIn
 from tests.bot.recording import RecordingSender
@@ -35,9 +36,13 @@ async def test_conversation_and_check_in_log_nothing_identifying(
         queued = service.handle(InboundMessage("telegram", USER, ADDRESS, event, str(n)))
         service.mark_sent([(q.outbox_id, None) for q in queued or []])
     clock.advance(days=14)
-    sender = RecordingSender()
-    report = await CheckInDispatcher(service, {"telegram": sender}, CheckInPolicy(),
-                                     clock=clock).tick()
+    loop = SendLoop(service, {"telegram": RecordingSender()})
+    await loop.start()
+    try:
+        report = await CheckInDispatcher(service, {"telegram": loop}, CheckInPolicy(),
+                                         clock=clock).tick()
+    finally:
+        await loop.stop()
     service.handle(InboundMessage("telegram", USER, ADDRESS, ChoiceIn("better"), "x"))
     assert report.sent == 1
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)

@@ -28,7 +28,7 @@ async def _told(webhook: Harness, updates: UpdateFactory, clock: FixedClock) -> 
 
 def _dispatcher(webhook: Harness, clock: FixedClock) -> CheckInDispatcher:
     service = webhook.channel.runtime.service
-    return CheckInDispatcher(service, {"telegram": webhook.channel.sender}, CheckInPolicy(),
+    return CheckInDispatcher(service, {"telegram": webhook.channel.sending}, CheckInPolicy(),
                              clock=clock)
 
 
@@ -47,6 +47,7 @@ async def test_check_in_arrives_once_and_is_answered(
     dispatcher = _dispatcher(webhook, clock)
     report = await dispatcher.tick()
     assert report.sent == 1 and (await dispatcher.tick()).claimed == 0
+    await webhook.settle()  # the sent marks are written
     new = anna.messages[before:]
     assert len(new) == 1 and "Hulp bij schulden" in new[0]["text"]
     assert _statuses(db) == ["sent"]
@@ -65,6 +66,7 @@ async def test_blocked_resident_gets_no_retry(
     await dispatcher.tick()
     clock.advance(days=1)
     assert (await dispatcher.tick()).claimed == 0
+    await webhook.settle()
     assert _statuses(db) == ["unreachable"]
     blocked_calls = [c for c in webhook.fake.calls_to("sendMessage") if not c.ok]
     assert len(blocked_calls) == 1

@@ -33,10 +33,11 @@ async def test_a_due_checkin_is_invited_by_template_and_a_tap_lets_the_resident_
     approve_templates(graph)
     await _tell(resident)
     clock.advance(days=14)
-    dispatcher = CheckInDispatcher(service, {"whatsapp": channel.sender}, CheckInPolicy(),
+    dispatcher = CheckInDispatcher(service, {"whatsapp": channel.sending}, CheckInPolicy(),
                                    clock=clock)
 
     report = await dispatcher.tick()
+    assert await channel.sending.wait_idle(15)  # the sent marks are written
 
     invitation = graph.messages_to(RESIDENT)[-1]
     assert report.sent >= 1 and invitation.template_name == "vertelpunt_checkin"
