@@ -105,9 +105,10 @@ def about_option(question_id: str) -> ColumnElement[str]:
 class Selection:
     """The stories of a filter, and conditions for groups of them.
 
-    About-you answers are read once per teller, into a materialised table of tellers with
-    one column per dimension used, rather than from the JSON again in every condition (or,
-    were the table inlined, in every row of a join).
+    About-you answers are read once per teller, into a table of tellers with one column
+    per dimension used. SQLite materialises it, rather than parse the JSON again in every
+    condition or row of a join; PostgreSQL reads JSONB without parsing it and inlines the
+    table, so that it can split the joins over parallel workers.
     """
 
     def __init__(self, where: DashboardFilter, groups: tuple[Group, ...] = ()) -> None:
@@ -119,7 +120,7 @@ class Selection:
             self.tellers = select(
                 Participant.id.label("teller_id"),
                 *(about_option(name).label(f"about_{name}") for name in used),
-            ).cte("tellers").prefix_with("MATERIALIZED")
+            ).cte("tellers").prefix_with("MATERIALIZED", dialect="sqlite")
 
     def _dimension(self, name: str, values: tuple[str, ...]) -> ColumnElement[bool]:
         if name == HOME_VISIT:
