@@ -9,11 +9,11 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.channels.messages import (
     Answered,
@@ -43,6 +43,13 @@ T = TypeVar("T")
 MAX_CAPTION = 1024
 QuestionLookup = Callable[[str, str], Awaitable[SentQuestion | None]]
 """(participant id, token) -> the sent message that asked that question, if any."""
+# Replies, edits and redraws need no more of Telegram's answer than a sent message's id, so
+# they go through Bot.do_api_request, which hands the answer back as JSON: Bot.send_message
+# would build a Message (chat, sender, keyboard, ...) for each, a tenth of the CPU of a process
+# that serves and sends. PTB warns that these endpoints have methods of their own.
+RAW_ENDPOINTS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+warnings.filterwarnings("ignore", message=rf"Please use 'Bot\.({'|'.join(RAW_ENDPOINTS)})'",
+                        category=PTBUserWarning)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -115,13 +122,11 @@ class TelegramSender:
             log.info("telegram: callback answer refused (%s)", type(error).__name__)
 
     async def _new_message(self, chat: str, drafts: list[Draft]) -> SendResult:
-        sent: Message | None = None
+        sent: Any = None
         for draft in drafts:
-            sent = await self._call(
-                chat,
-                partial(self.bot.send_message, int(chat), draft.text, reply_markup=draft.markup),
-            )
-        return SendResult("sent", str(sent.message_id) if sent else None)
+            sent = await self._api(chat, "sendMessage", chat_id=int(chat), text=draft.text,
+                                   reply_markup=draft.markup)
+        return SendResult("sent", str(sent["message_id"]) if sent else None)
 
     async def _file(self, chat: str, payload: File) -> SendResult:
         """A file, with its caption."""
@@ -144,13 +149,10 @@ class TelegramSender:
         question = await self._question(item, payload.token)
         if question is None:
             return SendResult("failed")
-        edit = partial(
-            self.bot.edit_message_reply_markup,
-            int(item.address),
-            int(question.platform_message_id),
+        return await self._edit(
+            item.address, "editMessageReplyMarkup", question.platform_message_id,
             reply_markup=keyboard(payload),
         )
-        return await self._edit(item.address, edit, question.platform_message_id)
 
     async def _close(self, item: QueuedMessage, payload: Answered) -> SendResult:
         """An answered question: show the answer under it and take its keyboard away."""
@@ -159,11 +161,8 @@ class TelegramSender:
             return SendResult("failed")
         text = answered_text(message_texts(question.question)[-1], payload.text)
         # Without reply_markup the edit removes the inline keyboard.
-        edit = partial(
-            self.bot.edit_message_text, text, int(item.address),
-            int(question.platform_message_id),
-        )
-        return await self._edit(item.address, edit, question.platform_message_id)
+        return await self._edit(item.address, "editMessageText", question.platform_message_id,
+                                text=text)
 
     async def _question(self, item: QueuedMessage, token: str | None) -> SentQuestion | None:
         question = await self._questions(item.participant_id, token) if token else None
@@ -172,14 +171,19 @@ class TelegramSender:
         return question
 
     async def _edit(
-        self, chat: str, edit: Callable[[], Awaitable[object]], message_id: str
+        self, chat: str, endpoint: str, message_id: str, **arguments: object
     ) -> SendResult:
         try:
-            await self._call(chat, edit)
+            await self._api(chat, endpoint, chat_id=int(chat), message_id=int(message_id),
+                            **arguments)
         except BadRequest as error:
             if not not_modified(error):
                 raise
         return SendResult("sent", message_id)
+
+    async def _api(self, chat: str, endpoint: str, **arguments: object) -> Any:
+        """One call of the RAW_ENDPOINTS; Telegram's answer as JSON."""
+        return await self._call(chat, partial(self.bot.do_api_request, endpoint, arguments))
 
     async def _call(self, chat: str, call: Callable[[], Awaitable[T]]) -> T:
         """One API call to a chat, paced; flood control and network errors are retried."""
