@@ -202,9 +202,32 @@ class Posting:
     posted: int = 0
 
 
+class Pace:
+    """Open loop: the k-th post of the run starts no earlier than k / rate seconds after
+    the first, whoever sends it, so updates arrive at the rate a busy platform would
+    deliver them, however fast the server answers."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1 / rate
+        self.start: float | None = None
+        self.taken = 0
+
+    async def slot(self) -> None:
+        now = time.perf_counter()
+        if self.start is None:
+            self.start = now
+        due = self.start + self.taken * self.interval
+        self.taken += 1
+        if due > now:
+            await asyncio.sleep(due - now)
+
+
 async def _resident(session: aiohttp.ClientSession, url: str, deliveries: list[Delivery],
-                    posting: Posting, on_posted: Callable[[], None]) -> None:
+                    posting: Posting, on_posted: Callable[[], None],
+                    pace: Pace | None) -> None:
     for body, headers in deliveries:
+        if pace is not None:
+            await pace.slot()
         started = time.perf_counter()
         status = 0
         while status != 200:  # the platforms deliver again until they get a 200
@@ -224,11 +247,14 @@ async def _resident(session: aiohttp.ClientSession, url: str, deliveries: list[D
 
 async def drive(url: str, conversations: list[list[Delivery]], concurrency: int,
                 crash_after: int | None = None,
-                crash: Callable[[], None] | None = None) -> Posting:
-    """Post every resident's updates in order, `concurrency` residents at a time. With
-    `crash_after`, `crash` runs (in a thread, the residents going on) once that many updates
-    got their 200; posts that fail meanwhile are delivered again 0.2 s later."""
+                crash: Callable[[], None] | None = None, rate: float | None = None) -> Posting:
+    """Post every resident's updates in order, `concurrency` residents at a time: each posts
+    its next update once the last got its 200 (closed loop), or with `rate`, also no sooner
+    than the run's next slot at that many updates a second (open loop). With `crash_after`,
+    `crash` runs (in a thread, the residents going on) once that many updates got their 200;
+    posts that fail meanwhile are delivered again 0.2 s later."""
     posting = Posting()
+    pace = Pace(rate) if rate else None
     queue: asyncio.Queue[list[Delivery]] = asyncio.Queue()
     for conversation in conversations:
         queue.put_nowait(conversation)
@@ -244,7 +270,7 @@ async def drive(url: str, conversations: list[list[Delivery]], concurrency: int,
 
         async def worker() -> None:
             while not queue.empty():
-                await _resident(session, url, queue.get_nowait(), posting, on_posted)
+                await _resident(session, url, queue.get_nowait(), posting, on_posted, pace)
 
         posting.started_wall = time.time()
         started, cpu = time.perf_counter(), time.process_time()
