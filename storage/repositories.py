@@ -201,6 +201,9 @@ def mark_outbox_sent(
         # Losing this mark in a crash only means a message is sent once more (at least once),
         # so it need not wait for the disk: commits stay cheap on the hot path.
         conn.execute(_ASYNC_COMMIT)
+    # In the order of the rows' ids, as claims are renewed: two transactions that lock rows
+    # in the same order cannot deadlock.
+    sent = sorted(sent)
     ids = [outbox_id for outbox_id, _ in sent]
     checkins.mark_sent_for_outbox(session, ids, now)
     conn.execute(_DELETE_EPHEMERAL, {"ids": ids})

@@ -104,10 +104,18 @@ def renew_claims(session: Session, sender: str, ids: Sequence[int], until: datet
     renewed = 0
     ordered = sorted(ids)
     for start in range(0, len(ordered), 1000):
-        result = session.execute(
-            update(OutboxMessage)
+        # Rows are locked in the order of their ids, as sent marks lock them: an UPDATE's
+        # own scan may take them in the order they lie on disk, and deadlock with a mark.
+        held = (
+            select(OutboxMessage.id)
             .where(OutboxMessage.id.in_(ordered[start:start + 1000]),
                    OutboxMessage.sender == sender, OutboxMessage.status == PENDING)
+            .order_by(OutboxMessage.id)
+            .with_for_update()
+        )
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(held.scalar_subquery()))
             .values(claimed_until=until)
             .execution_options(synchronize_session=False)
         )
