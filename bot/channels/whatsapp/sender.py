@@ -15,6 +15,7 @@ from pywa_async.types import templates as t
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 
 from bot.channels.messages import QueuedMessage, Speech
+from bot.channels.whatsapp.graph import CONNECTIONS
 from bot.channels.whatsapp.render import ROW_TITLE_MAX, Rendered, WhatsAppRenderer
 from bot.channels.whatsapp.templates import CHECKIN, RESUME, template
 from bot.channels.whatsapp.window import WindowTracker, classify
@@ -24,8 +25,8 @@ from flows.texts import Texts
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.5, 2.0)
-# Graph calls in flight at once (bot/channels/whatsapp/graph.py keeps as many connections).
-CALLS_IN_FLIGHT = 8
+# Graph calls in flight at once: as many as the client keeps connections.
+CALLS_IN_FLIGHT = CONNECTIONS
 T = TypeVar("T")
 # A follow-up waiting to be answered: invite with the check-in template, not "continue".
 CHECKIN_STEPS = frozenset({"checkin", "checkin_story"})
@@ -51,8 +52,7 @@ class WhatsAppSender:
         self._pending_step = pending_step
         self.retry_delays = tuple(retry_delays)
         # At most as many Graph calls in flight as the client keeps connections: the others
-        # wait here rather than in httpcore's pool, which looks at every waiting request
-        # and every connection on each hand-over.
+        # wait here, in order, rather than in the transport's pool.
         self._in_flight = asyncio.Semaphore(CALLS_IN_FLIGHT)
 
     async def send(self, item: QueuedMessage) -> SendResult:
