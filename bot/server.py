@@ -3,6 +3,7 @@ registry), the scheduler, and any other web part."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.health import Health
 from bot.runtime import Runtime
+from bot.warmup import warm_up
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -41,6 +43,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(warm_up, runtime)
         for hook in app.state.startup_hooks:
             await hook()
         try:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -135,6 +135,19 @@ class Database:
         """One unit of work: commits on success, rolls back on any error."""
         with self._writer or nullcontext(), self._sessions() as session, session.begin():
             yield session
+
+    def open_connections(self) -> int:
+        """Open as many connections as the pool keeps, so that the first transactions do not
+        wait for them (each costs a new server process on PostgreSQL); returns how many.
+        Nothing to do on SQLite, a file."""
+        if self.is_sqlite:
+            return 0
+        size = int(getattr(self.engine.pool, "size", lambda: 0)())
+        with ExitStack() as held:
+            for _ in range(size):
+                connection = held.enter_context(self.engine.connect())
+                connection.execute(text("SELECT 1"))
+        return size
 
     def dispose(self) -> None:
         """Close every pooled connection."""
