@@ -13,6 +13,9 @@ from bot.settings import Settings
 
 META_GRAPH_URL = "https://graph.facebook.com"
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+CONNECTIONS = 8
+"""Connections to the Graph API; the sender keeps as many calls in flight."""
+KEEP_ALIVE = 30.0
 
 
 class WhatsAppNotConfigured(ChannelNotConfigured):
@@ -59,11 +62,6 @@ def aiohttp_transport() -> AiohttpTransport:
         )
 
     return AiohttpTransport(client=session)
-
-
-CONNECTIONS = 8
-"""Connections to the Graph API; the sender keeps as many calls in flight."""
-KEEP_ALIVE = 30.0
 
 
 def graph_session(api_url: str = META_GRAPH_URL) -> httpx.AsyncClient:
