@@ -76,8 +76,11 @@ def _import_deduce() -> Any:
     handlers, level = list(root.handlers), root.level
     # deduce calls logging.basicConfig(stream=sys.stdout, level=DEBUG) on import, which
     # would print to stdout (breaking `vertelpunt scrub`) and log at DEBUG everywhere.
+    # deduce.annotator, which Deduce() imports by name later, turns every warning of the
+    # process back on (warnings.simplefilter("default")) when it is first imported.
     with warnings.catch_warnings():
         import deduce  # type: ignore[import-untyped]  # deduce ships no type information
+        import deduce.annotator  # type: ignore[import-untyped]
     for handler in list(root.handlers):
         if handler not in handlers:
             root.removeHandler(handler)

@@ -190,3 +190,23 @@ def test_output_contains_only_known_placeholders() -> None:
     output = scrub_story_text("meneer kaya, NL91ABNA0417164300, 3512 JK, geboren 3-3-1950")
     for bracketed in re.findall(r"\[[^\]]*\]", output):
         assert PLACEHOLDER_RE.fullmatch(bracketed), bracketed
+
+
+def test_loading_deduce_leaves_the_process_s_warning_filters_alone() -> None:
+    """deduce turns every warning back on when one of its modules is first imported; a fresh
+    process that loads the Dutch scrubber keeps the filters it had (a server would otherwise
+    print warnings it silenced, on every first occurrence)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import warnings\n"
+        "warnings.filterwarnings('ignore', message='probe')\n"
+        "before = list(warnings.filters)\n"
+        "from storage import scrub_dutch\n"
+        "scrub_dutch.warm_up()\n"
+        "print(warnings.filters == before)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[2], timeout=300, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "True"
