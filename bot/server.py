@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.health import Health
 from bot.runtime import Runtime
-from bot.warmup import warm_up
+from bot.warmup import settle, unsettle, warm_up
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -46,11 +46,13 @@ def create_app(runtime: Runtime) -> FastAPI:
         await asyncio.to_thread(warm_up, runtime)
         for hook in app.state.startup_hooks:
             await hook()
+        settle()
         try:
             yield
         finally:
             for hook in app.state.shutdown_hooks:
                 await hook()
+            unsettle()
 
     app = FastAPI(title="Vertelpunt", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)

@@ -72,3 +72,22 @@ def test_the_real_readers_take_the_form_s_questions(db: Database, form: Form,
                                                     texts: Texts) -> None:
     settings = Settings(secret_key=TEST_SECRET, database_url=db.url)
     warm_up(_runtime(db, form, texts, build_collaborators(settings, form.languages)))
+
+
+def test_the_app_sets_start_up_aside_from_the_collector_while_it_runs(
+        db: Database, form: Form, texts: Texts) -> None:
+    """What exists once the app has started is left out of later collections (a full one
+    walked millions of start-up objects, stopping every thread), until the app stops."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from bot.server import create_app
+
+    gc.unfreeze()
+    app = create_app(_runtime(db, form, texts, Recorder().collaborators()))
+    with TestClient(app):
+        assert gc.get_freeze_count() > 0
+        gc.collect()
+        assert gc.get_freeze_count() > 0  # a collection does not take them back
+    assert gc.get_freeze_count() == 0
