@@ -15,6 +15,10 @@ last third of the time the last renewal bought: a process that lost its database
 sending before others may take its rows over, so nothing is sent twice that way. A row
 whose send had started when the process died may go out twice: neither platform can be
 asked whether a message arrived.
+
+The process's turns come first: while more turns are under way than its threads run
+(`TurnLoad`), a send waits a moment before it starts, so webhooks get their 200 sooner
+when updates bunch up and the replies catch up right after.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -55,6 +59,7 @@ class LoopOptions:
     chats_per_claim: int = 200
     first_backoff: float = 1.0
     max_backoff: float = 60.0
+    step_aside: float = 0.25
 
     def backoff(self, attempt: int) -> float:
         """Seconds before trying a row again after `attempt` failed rounds (0-based)."""
@@ -75,6 +80,41 @@ def loop_options(
 KEPT_SEEN: Final = 100_000
 
 
+class TurnLoad:
+    """Turns under way in this process, counted by the channel that runs them. While more are
+    under way than `behind_at`, the process is behind on webhooks: sends step aside (for at
+    most `LoopOptions.step_aside` seconds each), since a platform waits for its 200 and
+    delivers again after a timeout, while a reply may trail by a moment."""
+
+    def __init__(self, behind_at: int) -> None:
+        self.behind_at = behind_at
+        self.under_way = 0
+        self._caught_up = asyncio.Event()
+        self._caught_up.set()
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Count a turn under way for as long as the block runs (waiting for a thread too)."""
+        self.under_way += 1
+        if self.under_way > self.behind_at:
+            self._caught_up.clear()
+        try:
+            yield
+        finally:
+            self.under_way -= 1
+            if self.under_way <= self.behind_at:
+                self._caught_up.set()
+
+    def behind(self) -> bool:
+        return not self._caught_up.is_set()
+
+    async def caught_up(self, longest: float) -> None:
+        """Return once the turns caught up, or after `longest` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(longest):
+                await self._caught_up.wait()
+
+
 @dataclass(slots=True)
 class _Entry:
     item: QueuedMessage | None = None
@@ -88,11 +128,12 @@ class SendLoop:
 
     def __init__(
         self, service: ConversationService, senders: Mapping[str, ChannelSender] | None = None,
-        options: LoopOptions | None = None,
+        options: LoopOptions | None = None, load: TurnLoad | None = None,
     ) -> None:
         self.service = service
         self.senders: dict[str, ChannelSender] = dict(senders or {})
         self.options = options or LoopOptions()
+        self.load = load
         self._marks = SentMarks(service)
         self._chats: dict[Chat, deque[_Entry]] = {}
         self._seen: OrderedDict[int, None] = OrderedDict()
@@ -260,6 +301,10 @@ class SendLoop:
                 assert entry.item is not None and entry.done is not None
                 if not await self._predecessor_arrived(chat, entry.item):
                     continue  # it arrived and was put first: send that one now
+                if self.load is not None and self.load.behind():
+                    await self.load.caught_up(self.options.step_aside)
+                    if queue[0] is not entry:
+                        continue  # a row to go first arrived meanwhile
                 entry.started = True
                 result = await self._send(entry.item)
                 queue.popleft()

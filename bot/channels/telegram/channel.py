@@ -25,7 +25,7 @@ from bot.channels.telegram.updates import (
     read_update,
 )
 from bot.runtime import Runtime
-from bot.send_loop import SendLoop, loop_options
+from bot.send_loop import SendLoop, TurnLoad, loop_options
 
 log = logging.getLogger(__name__)
 TURN_THREADS = 4
@@ -44,8 +44,11 @@ class TelegramChannel:
         # trips, few enough that threads do not spend the process's time handing the GIL on.
         self._turns = ThreadPoolExecutor(TURN_THREADS, thread_name_prefix="telegram-turn")
         retry = self.options.retry
+        # More turns under way than threads: replies step aside until they caught up.
+        self.load = TurnLoad(behind_at=TURN_THREADS)
         self.sending = SendLoop(runtime.service, {CHANNEL: self.sender}, loop_options(
-            runtime.settings, self.options.drain_seconds, retry.first_backoff, retry.max_backoff))
+            runtime.settings, self.options.drain_seconds, retry.first_backoff, retry.max_backoff),
+            load=self.load)
 
     async def start(self) -> None:
         """Connect, set the command menus, and start sending (what a crash left first)."""
@@ -92,8 +95,9 @@ class TelegramChannel:
         prepared = await service.intake.prepare(inbound)
         if prepared is None:  # held by an intake step, which runs the turn later
             return
-        queued = await asyncio.get_running_loop().run_in_executor(
-            self._turns, service.handle, prepared)
+        with self.load.turn():
+            queued = await asyncio.get_running_loop().run_in_executor(
+                self._turns, service.handle, prepared)
         if queued is not None:  # None: delivered before, handled then
             self.sending.take(queued)
 
