@@ -95,7 +95,7 @@ def serve(port: int, telegram_limits: bool) -> None:
     from bot.server import create_app
 
     runtime = build_runtime(Settings())
-    app = create_app(runtime)
+    app = create_app(runtime, settle_heap=True)
     lifted = TelegramOptions(overall_per_second=None, chat_pace=None)
     install_telegram(app, runtime, options=TelegramOptions() if telegram_limits else lifted)
     # Keep-alive longer than the client's (60 s), so the server never closes a

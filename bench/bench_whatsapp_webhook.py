@@ -77,7 +77,7 @@ def serve(port: int) -> None:
     from bot.server import create_app
 
     runtime = build_runtime(Settings())
-    app = create_app(runtime)
+    app = create_app(runtime, settle_heap=True)
     install_whatsapp(app, runtime)
     # Keep-alive longer than the client's (60 s), so the server never closes a connection the
     # client is just reusing.

@@ -38,21 +38,25 @@ def add_send_loop(app: FastAPI, channel: str, loop: object) -> None:
     app.state.send_loops[channel] = loop
 
 
-def create_app(runtime: Runtime) -> FastAPI:
-    """The web service for this runtime; channels add their routes with their own install."""
+def create_app(runtime: Runtime, settle_heap: bool = False) -> FastAPI:
+    """The web service for this runtime; channels add their routes with their own install.
+    `settle_heap`: a process that serves for long sets what start-up built aside from the
+    garbage collector once it has started (bot/warmup.py, `settle`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(warm_up, runtime)
         for hook in app.state.startup_hooks:
             await hook()
-        settle()
+        if settle_heap:
+            settle()
         try:
             yield
         finally:
             for hook in app.state.shutdown_hooks:
                 await hook()
-            unsettle()
+            if settle_heap:
+                unsettle()
 
     app = FastAPI(title="Vertelpunt", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
@@ -89,7 +93,7 @@ def health_answer(runtime: Runtime, health: Health) -> JSONResponse:
 
 def build_app(
     runtime: Runtime, polling: bool = False, scheduler: bool = True,
-    receive: bool = True,
+    receive: bool = True, settle_heap: bool = False,
 ) -> FastAPI:
     """The app with every configured channel installed (their senders on
     `app.state.senders`, their send loops on `app.state.send_loops`), the scheduler, and
@@ -101,7 +105,7 @@ def build_app(
     from bot.voice.install import install_voice
     from bot.web.dashboard import install_dashboard
 
-    app = create_app(runtime)
+    app = create_app(runtime, settle_heap)
     try:
         senders = install_channels(app, runtime, InstallOptions(polling, receive))
     except ChannelNotConfigured as error:

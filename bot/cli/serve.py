@@ -30,7 +30,7 @@ def serve(
     configure_logging(settings.log_level)
     runtime = runtime_or_exit(settings)
     try:
-        app = build_app(runtime, polling)
+        app = build_app(runtime, polling, settle_heap=True)
     except ServeRefused as error:
         runtime.db.dispose()
         fail(str(error), EXIT_CONFIG)

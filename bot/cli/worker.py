@@ -64,7 +64,7 @@ async def _send(runtime: Runtime, stopping: asyncio.Event) -> None:
     from bot.server import ServeRefused, build_app
 
     try:
-        app = build_app(runtime, scheduler=False, receive=False)
+        app = build_app(runtime, scheduler=False, receive=False, settle_heap=True)
     except ServeRefused as error:
         fail(str(error), EXIT_CONFIG)
     async with app.router.lifespan_context(app):

@@ -85,7 +85,7 @@ def test_the_app_sets_start_up_aside_from_the_collector_while_it_runs(
     from bot.server import create_app
 
     gc.unfreeze()
-    app = create_app(_runtime(db, form, texts, Recorder().collaborators()))
+    app = create_app(_runtime(db, form, texts, Recorder().collaborators()), settle_heap=True)
     with TestClient(app):
         assert gc.get_freeze_count() > 0
         gc.collect()
