@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from langdetect import DetectorFactory, detect_langs
-from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import LangDetectException
 
-# langdetect samples randomly; a fixed seed makes the same text give the same answer.
-DetectorFactory.seed = 0
-_LOADED = threading.Lock()
+from nlu.detector import Detectors
+
+_DETECTORS = Detectors()
 
 
 def warm_up() -> None:
-    """Load every language profile (0.4 s) before threads detect: langdetect publishes its
-    factory before the profiles are in, so concurrent first uses see a half-loaded one."""
-    with _LOADED:
-        init_factory()
+    """Load every language profile (0.4 s) before the first text comes in."""
+    _DETECTORS.load()
 
 MIN_CHARS: Final = 25
 """Shorter texts ("ok", "nee joh") say too little about their language."""
@@ -43,7 +38,7 @@ class LanguageGuess:
 def _candidates(text: str) -> list[tuple[str, float]]:
     """The detector's candidate languages, most likely first; empty when it cannot tell."""
     try:
-        found = detect_langs(text)
+        found = _DETECTORS.probabilities(text)
     except LangDetectException:
         return []
     merged: dict[str, float] = {}
