@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.channels.messages import InboundMessage
 from bot.channels.telegram import TelegramOptions
+from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.client import RetryPolicy
 from bot.channels.telegram.pace import ChatPace
 from bot.runtime import Runtime
@@ -291,24 +292,35 @@ async def test_a_new_turn_waits_behind_the_replies_another_process_holds_for_tha
     assert sent == [row.payload["text"] for row in rows]  # in the order the turns queued them
 
 
+def _put_behind(channel: TelegramChannel, step_aside: float) -> list[AbstractContextManager[None]]:
+    """More turns under way than threads run them; each reply steps aside `step_aside` s.
+    Returns the turns, entered: leave them with `_leave`."""
+    channel.sending.options = replace(channel.sending.options, step_aside=step_aside)
+    turns: list[AbstractContextManager[None]] = [
+        channel.load.turn() for _ in range(channel.load.behind_at + 1)]
+    for turn in turns:
+        turn.__enter__()
+    return turns
+
+
+def _leave(turns: list[AbstractContextManager[None]]) -> None:
+    for turn in turns:
+        turn.__exit__(None, None, None)
+
+
 async def test_replies_step_aside_while_turns_are_behind_and_go_out_once_they_caught_up(
     runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
 ) -> None:
     async with running(runtime, "webhook", fake) as harness:
-        channel = harness.channel
-        channel.sending.options = replace(channel.sending.options, step_aside=60)
-        behind = [channel.load.turn() for _ in range(channel.load.behind_at + 1)]
-        for turn in behind:  # more turns under way than threads run them
-            turn.__enter__()
+        behind = _put_behind(harness.channel, step_aside=60)
         anna = Resident(harness, updates)
         response = await harness.post(updates.command("start", user=anna.user))
         assert response.status_code == 200  # committed
         await asyncio.sleep(0.3)
         assert fake.calls_to("sendMessage") == [] and _statuses(db) == ["pending"] * 5
-        behind.pop().__exit__(None, None, None)  # caught up
+        _leave([behind.pop()])  # caught up
         await harness.settle()
-        for turn in behind:
-            turn.__exit__(None, None, None)
+        _leave(behind)
     assert [m["text"] for m in anna.messages][-1] == "Wilt u meedoen?"
     assert _statuses(db) == ["sent"] * 5
 
@@ -317,14 +329,11 @@ async def test_replies_still_go_out_while_turns_stay_behind(
     runtime: Runtime, fake: FakeBotApi, updates: UpdateFactory, db: Database
 ) -> None:
     async with running(runtime, "webhook", fake) as harness:
-        channel = harness.channel
-        channel.sending.options = replace(channel.sending.options, step_aside=0.01)
-        with contextlib.ExitStack() as behind:
-            for _ in range(channel.load.behind_at + 1):
-                behind.enter_context(channel.load.turn())
-            anna = Resident(harness, updates)
-            await anna.command("start")
-            await harness.settle()  # each reply waited its moment, then went
-            assert channel.load.behind()
+        behind = _put_behind(harness.channel, step_aside=0.01)
+        anna = Resident(harness, updates)
+        await anna.command("start")
+        await harness.settle()  # each reply waited its moment, then went
+        assert harness.channel.load.behind()
+        _leave(behind)
     assert len(anna.messages) == 5
     assert _statuses(db) == ["sent"] * 5
