@@ -106,6 +106,7 @@ class TurnLoad:
                 self._caught_up.set()
 
     def behind(self) -> bool:
+        """Whether more turns are under way than `behind_at`."""
         return not self._caught_up.is_set()
 
     async def caught_up(self, longest: float) -> None:

@@ -9,6 +9,7 @@ reads a story's first words. Here the draws are the same (the same seeded genera
 the same number of times, in the same order) and the five multiplications between two checks
 are done at once, as one product over an array of the drawn n-grams' weights. The answer
 differs from langdetect's own by rounding only (tests/nlu/test_detector.py compares the two).
+It builds on the internals of langdetect 1.0.9 (pinned in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class Detectors:
 
     def load(self) -> DetectorFactory:
         """The profiles, loaded on first use; threads wait for the whole set."""
+        if self._factory is not None:
+            return self._factory
         with self._lock:
             if self._factory is None:
                 factory = DetectorFactory()

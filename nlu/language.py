@@ -50,7 +50,6 @@ def _candidates(text: str) -> list[tuple[str, float]]:
 
 def detect_language(text: str, hint: str | None, supported: Sequence[str]) -> LanguageGuess | None:
     """Return the supported language of `text`, or None when it is too short or unclear."""
-    warm_up()
     letters = sum(char.isalpha() for char in text)
     if len(text.strip()) < MIN_CHARS or letters < MIN_CHARS // 2:
         return None
