@@ -53,6 +53,7 @@ class ApiCall:
     at: float
     status: int
     response: JsonDict = field(repr=False)
+    content_type: str = ""
 
     @property
     def ok(self) -> bool:
@@ -359,7 +360,8 @@ class FakeBotApi:
                 status, envelope = 200, _success(handler(params, files))
             except ApiError as error:
                 status, envelope = error.error_code, error.envelope()
-            self._calls.append(ApiCall(canonical, params, files, self._clock(), status, envelope))
+            self._calls.append(ApiCall(canonical, params, files, self._clock(), status, envelope,
+                                       content_type))
             self._condition.notify_all()
             return status, envelope
 

@@ -2,8 +2,10 @@
 
 PTB's own transport (httpx) costs a large share of a busy bot's CPU per call: httpx builds
 and checks much per request, and httpcore looks at every pooled connection on each one.
-aiohttp's client does the same work in less. Uploads (files, voice notes, QR codes) keep
-PTB's httpx transport, which builds multipart bodies as PTB expects.
+aiohttp's client does the same work in less. Parameters go as one JSON body (the Bot API
+takes JSON as well as forms): form-encoding every text and keyboard, as PTB's transport
+does, cost more than the call's other client work. Uploads (files, voice notes, QR codes)
+keep PTB's httpx transport, which builds multipart bodies as PTB expects.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Final
 
 import aiohttp
+import orjson
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -18,11 +21,12 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 READ_TIMEOUT: Final = 5.0
 CONNECT_TIMEOUT: Final = 5.0
+JSON_BODY: Final = "application/json"
 
 
 class AiohttpRequest(BaseRequest):
-    """Keep-alive connections (at most `connections`), form-encoded parameters as PTB sends
-    them; a request with files goes through `uploads`."""
+    """Keep-alive connections (at most `connections`), the parameters as a JSON body; a
+    request with files goes through `uploads`."""
 
     def __init__(self, connections: int, pool_timeout: float) -> None:
         self._connections = connections
@@ -66,10 +70,12 @@ class AiohttpRequest(BaseRequest):
             sock_connect=_seconds(connect_timeout, CONNECT_TIMEOUT),
             connect=_seconds(pool_timeout, self._pool_timeout),
         )
-        data = request_data.json_parameters if request_data is not None else None
+        # PTB's `parameters` are JSON values already (objects turned into dicts).
+        data = orjson.dumps(request_data.parameters) if request_data is not None else None
+        headers = {"User-Agent": self.USER_AGENT, "Content-Type": JSON_BODY}
         try:
             async with self._session.request(method, url, data=data, timeout=timeout,
-                                             headers={"User-Agent": self.USER_AGENT}) as res:
+                                             headers=headers) as res:
                 return res.status, await res.read()
         except TimeoutError as error:
             raise TimedOut from error

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from telegram import Bot, InputFile
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError
 
 from bot.channels.telegram.client import file_url
@@ -27,6 +27,21 @@ async def test_calls_and_uploads_reach_the_bot_api(fake: FakeBotApi) -> None:
     [document] = fake.calls_to("sendDocument")
     assert document.ok and document.files  # the upload went as multipart, with its file
     assert fake.sent_messages(700_000_100)[0]["text"] == "Hallo"
+
+
+async def test_parameters_go_as_one_json_body_with_their_keyboards_and_letters_intact(
+    fake: FakeBotApi,
+) -> None:
+    text = "Wat ging er góed? ✓ Ça va — ماذا حدث"
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Ja ✓", callback_data="t1:yes")]])
+    async with _bot(fake) as bot:
+        await bot.do_api_request("sendMessage", {"chat_id": 700_000_100, "text": text,
+                                                 "reply_markup": markup})
+    [call] = fake.calls_to("sendMessage")
+    assert call.content_type == "application/json"
+    assert call.params["text"] == text and call.params["chat_id"] == 700_000_100
+    assert call.params["reply_markup"] == {
+        "inline_keyboard": [[{"text": "Ja ✓", "callback_data": "t1:yes"}]]}
 
 
 async def test_a_refused_connection_is_a_network_error_the_sender_retries(
