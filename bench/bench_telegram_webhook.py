@@ -2,7 +2,7 @@
 
 Run by hand:
     .venv/bin/python bench/bench_telegram_webhook.py [--residents 300] [--concurrency 32]
-        [--telegram-limits] [--crash] [--peer] [--rate 150] [--wait 120]
+        [--telegram-limits] [--crash] [--peer] [--rate 150 [--stagger]] [--wait 120]
 
 PostgreSQL is taken from VERTELPUNT_BENCH_POSTGRES_URL
 (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a scratch database is made
@@ -15,7 +15,11 @@ bot can say). Residents post their next update as soon as the previous one got i
 pressing the buttons of the question pending then (tokens from the pure engine). With --rate,
 the run also posts no more than that many updates a second in all (open loop, as a platform
 delivers a busy hour), so the time to the 200 is measured at that load rather than at the
-most the server takes.
+most the server takes. The first --concurrency residents begin together and so stay nearly in
+step: each step's turns (the story's first words, say) reach the server in the same fraction
+of a second. --stagger lets residents begin one by one instead, as many a second as the rate
+carries on (rate / updates per conversation), as a busy hour brings them in; the time to the
+200 is then that of the load itself, not of a crowd typing in step.
 
 The headline: updates per second until every reply is out (from the first post until the
 last reply, a new message or an edit, reached the fake) and the server's CPU per update with
@@ -60,6 +64,7 @@ from bench.webhook_common import (  # noqa: E402
     FakePlatform,
     Outcome,
     Server,
+    add_load_arguments,
     check_outbox,
     drive,
     expected_answers,
@@ -152,7 +157,8 @@ def post(server: Server, bodies: list[list[Delivery]], args: argparse.Namespace)
     crash_after = int(total * CRASH_SHARE) if args.crash else None
     server.begin_measure()
     posting = asyncio.run(drive(server.base_url + WEBHOOK_PATH, bodies, args.concurrency,
-                                crash_after, server.crash_and_restart, args.rate))
+                                crash_after, server.crash_and_restart, args.rate,
+                                args.stagger))
     return Outcome(server.name, updates=total, posting=posting)
 
 
@@ -272,6 +278,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"one uvicorn process on PostgreSQL, sending {sending}; {args.residents} residents, "
           f"{len(FULL_CONVERSATION) + 1} updates each, {args.concurrency} at a time"
           f"{f', at most {args.rate:g} updates/s' if args.rate else ''}"
+          f"{', residents beginning one by one' if args.rate and args.stagger else ''}"
           f"{'; kill -9 at 40 % of the updates, then started again' if args.crash else ''}; "
           f"{os.cpu_count()} cores on this machine, load average {os.getloadavg()[0]:.1f} "
           f"before the run")
@@ -292,10 +299,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rate", type=float, metavar="UPDATES_PER_S",
-                        help="open loop: post at most this many updates a second in all "
-                             "(the p99 to the 200 at a given load); default: as fast as the "
-                             "200s come back")
+    add_load_arguments(parser)
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--telegram-limits", action="store_true",
                         help="send at Telegram's real pace; the replies then lag far behind")

@@ -2,7 +2,7 @@
 
 Run by hand:
     .venv/bin/python bench/bench_whatsapp_webhook.py [--residents 400] [--concurrency 64]
-        [--crash] [--rate 150] [--wait 120]
+        [--crash] [--rate 150 [--stagger]] [--wait 120]
 
 PostgreSQL is taken from VERTELPUNT_BENCH_POSTGRES_URL (see bench_engine.py); a scratch
 database is made and dropped. Three processes: this one (the residents), the server
@@ -11,7 +11,7 @@ takes the server's sends through pywa and notes when each arrived. Every body is
 (X-Hub-Signature-256) before the clock starts. Residents post their next update as soon as
 the previous one got its 200, each pressing the button of the question pending at that point
 (tokens from the pure engine); with --rate, no more than that many updates a second in all
-(open loop, see bench_telegram_webhook.py).
+(open loop, see bench_telegram_webhook.py, also for --stagger).
 
 The headline: updates per second until every reply is out (from the first post until the
 last reply reached the fake) and the server's CPU per update with the replies included (the
@@ -44,6 +44,7 @@ from bench.webhook_common import (  # noqa: E402
     FakePlatform,
     Outcome,
     Server,
+    add_load_arguments,
     check_outbox,
     drive,
     expected_answers,
@@ -136,7 +137,7 @@ def run_vertelpunt(args: argparse.Namespace, fake: FakePlatform) -> Outcome:
         posting = asyncio.run(drive(
             server.base_url + WEBHOOK_PATH, bodies, args.concurrency,
             int(total * CRASH_SHARE) if args.crash else None, server.crash_and_restart,
-            args.rate))
+            args.rate, args.stagger))
         outcome = Outcome(server.name, updates=total, posting=posting)
         db = Database(url)
         reached, why = wait_replies(outbox_settled(db), fake, args.wait)
@@ -158,6 +159,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"one uvicorn process on PostgreSQL; {args.residents} residents, "
           f"{len(FULL_CONVERSATION) + 1} updates each, {args.concurrency} at a time"
           f"{f', at most {args.rate:g} updates/s' if args.rate else ''}"
+          f"{', residents beginning one by one' if args.rate and args.stagger else ''}"
           f"{'; kill -9 at 40 % of the updates, then started again' if args.crash else ''}; "
           f"{os.cpu_count()} cores on this machine, load average {os.getloadavg()[0]:.1f} "
           f"before the run")
@@ -176,10 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--residents", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--rate", type=float, metavar="UPDATES_PER_S",
-                        help="open loop: post at most this many updates a second in all "
-                             "(the p99 to the 200 at a given load); default: as fast as the "
-                             "200s come back")
+    add_load_arguments(parser)
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--crash", action="store_true",
                         help="kill -9 the server at 40 %% of the updates and start it again")

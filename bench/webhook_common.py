@@ -33,6 +33,7 @@ holds fewer counts the difference as lost (a resident without a story loses them
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -202,6 +203,18 @@ class Posting:
     posted: int = 0
 
 
+def add_load_arguments(parser: argparse.ArgumentParser) -> None:
+    """--rate and --stagger, the same in both webhook benches."""
+    parser.add_argument("--rate", type=float, metavar="UPDATES_PER_S",
+                        help="open loop: post at most this many updates a second in all "
+                             "(the p99 to the 200 at a given load); default: as fast as the "
+                             "200s come back")
+    parser.add_argument("--stagger", action="store_true",
+                        help="with --rate: residents begin one by one, as many a second as "
+                             "the rate carries on, instead of --concurrency of them at once "
+                             "and in step")
+
+
 class Pace:
     """Open loop: the k-th post of the run starts no earlier than k / rate seconds after
     the first, whoever sends it, so updates arrive at the rate a busy platform would
@@ -247,14 +260,20 @@ async def _resident(session: aiohttp.ClientSession, url: str, deliveries: list[D
 
 async def drive(url: str, conversations: list[list[Delivery]], concurrency: int,
                 crash_after: int | None = None,
-                crash: Callable[[], None] | None = None, rate: float | None = None) -> Posting:
+                crash: Callable[[], None] | None = None, rate: float | None = None,
+                stagger: bool = False) -> Posting:
     """Post every resident's updates in order, `concurrency` residents at a time: each posts
     its next update once the last got its 200 (closed loop), or with `rate`, also no sooner
-    than the run's next slot at that many updates a second (open loop). With `crash_after`,
-    `crash` runs (in a thread, the residents going on) once that many updates got their 200;
-    posts that fail meanwhile are delivered again 0.2 s later."""
+    than the run's next slot at that many updates a second (open loop). With `rate` and
+    `stagger`, residents also begin one by one, as many a second as that rate carries on
+    (rate / updates per conversation), as a busy hour brings them in, instead of the first
+    `concurrency` at once and in step with each other. With `crash_after`, `crash` runs (in
+    a thread, the residents going on) once that many updates got their 200; posts that fail
+    meanwhile are delivered again 0.2 s later."""
     posting = Posting()
     pace = Pace(rate) if rate else None
+    steps = max(map(len, conversations), default=1)
+    arrivals = Pace(rate / steps) if rate and stagger else None
     queue: asyncio.Queue[list[Delivery]] = asyncio.Queue()
     for conversation in conversations:
         queue.put_nowait(conversation)
@@ -270,7 +289,10 @@ async def drive(url: str, conversations: list[list[Delivery]], concurrency: int,
 
         async def worker() -> None:
             while not queue.empty():
-                await _resident(session, url, queue.get_nowait(), posting, on_posted, pace)
+                conversation = queue.get_nowait()
+                if arrivals is not None:
+                    await arrivals.slot()
+                await _resident(session, url, conversation, posting, on_posted, pace)
 
         posting.started_wall = time.time()
         started, cpu = time.perf_counter(), time.process_time()
