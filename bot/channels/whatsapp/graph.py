@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import aiohttp
 import httpx
+from aiohttp.helpers import get_env_proxy_for_url
 from httpx_aiohttp import AiohttpTransport
 from pywa.utils import UserIdentifier
 from pywa_async.client import WhatsApp
+from yarl import URL
 
 from bot.channels.contract import ChannelNotConfigured
 from bot.settings import Settings
@@ -33,7 +35,7 @@ class RewriteHost(httpx.AsyncBaseTransport):
         target = httpx.URL(api_url)
         self._scheme, self._host, self._port = target.scheme, target.host, target.port
         self._prefix = target.path.rstrip("/")
-        self._inner = inner or aiohttp_transport()
+        self._inner = inner or aiohttp_transport(api_url)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Forward one request to the configured host."""
@@ -48,20 +50,31 @@ class RewriteHost(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def aiohttp_transport() -> AiohttpTransport:
+def aiohttp_transport(api_url: str = META_GRAPH_URL) -> AiohttpTransport:
     """httpx's interface on aiohttp's connections: httpcore scans its pool and checks every
     socket on each request, which cost a third of the CPU of sending. As many connections as
-    the sender keeps calls in flight (bot/channels/whatsapp/sender.py); proxies from the
-    environment are honoured, as httpx does."""
+    the sender keeps calls in flight (bot/channels/whatsapp/sender.py). A proxy in the
+    environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) is used for `api_url`, read once when
+    the connections are made, as httpx reads it once per client: aiohttp's `trust_env` would
+    look it up, and read the netrc file, in a thread on every request."""
 
     def session() -> aiohttp.ClientSession:
         # Made on the first request, inside the running event loop.
+        proxy, proxy_auth = environment_proxy(api_url)
         return aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=CONNECTIONS, keepalive_timeout=KEEP_ALIVE),
-            trust_env=True,
+            proxy=proxy, proxy_auth=proxy_auth,
         )
 
     return AiohttpTransport(client=session)
+
+
+def environment_proxy(url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+    """The proxy the environment names for `url` and its credentials, or (None, None)."""
+    try:
+        return get_env_proxy_for_url(URL(url))
+    except LookupError:  # no proxy for this address
+        return None, None
 
 
 def graph_session(api_url: str = META_GRAPH_URL) -> httpx.AsyncClient:
