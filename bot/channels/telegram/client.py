@@ -80,6 +80,6 @@ def build_bot(settings: Settings) -> Bot:
         token_of(settings),
         base_url=settings.telegram_api_url,
         base_file_url=file_url(settings.telegram_api_url),
-        request=AiohttpRequest(CONNECTIONS, POOL_WAIT),
+        request=AiohttpRequest(CONNECTIONS, POOL_WAIT, settings.telegram_api_url),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
     )

@@ -19,6 +19,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
+from bot.channels.proxy import environment_proxy
+
 READ_TIMEOUT: Final = 5.0
 CONNECT_TIMEOUT: Final = 5.0
 JSON_BODY: Final = "application/json"
@@ -26,11 +28,13 @@ JSON_BODY: Final = "application/json"
 
 class AiohttpRequest(BaseRequest):
     """Keep-alive connections (at most `connections`), the parameters as a JSON body; a
-    request with files goes through `uploads`."""
+    request with files goes through `uploads`. Through the proxy the environment names for
+    `api_url`, if any, as PTB's httpx transport (which `uploads` is) goes."""
 
-    def __init__(self, connections: int, pool_timeout: float) -> None:
+    def __init__(self, connections: int, pool_timeout: float, api_url: str) -> None:
         self._connections = connections
         self._pool_timeout = pool_timeout
+        self._api_url = api_url
         self._session: aiohttp.ClientSession | None = None
         self._uploads = HTTPXRequest(connection_pool_size=1, pool_timeout=pool_timeout)
 
@@ -41,7 +45,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._connections)
-            self._session = aiohttp.ClientSession(connector=connector)
+            proxy, proxy_auth = environment_proxy(self._api_url)
+            self._session = aiohttp.ClientSession(connector=connector, proxy=proxy,
+                                                  proxy_auth=proxy_auth)
         await self._uploads.initialize()
 
     async def shutdown(self) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import aiohttp
 import httpx
-from aiohttp.helpers import get_env_proxy_for_url
 from httpx_aiohttp import AiohttpTransport
 from pywa.utils import UserIdentifier
 from pywa_async.client import WhatsApp
-from yarl import URL
 
 from bot.channels.contract import ChannelNotConfigured
+from bot.channels.proxy import environment_proxy
 from bot.settings import Settings
 
 META_GRAPH_URL = "https://graph.facebook.com"
@@ -67,14 +66,6 @@ def aiohttp_transport(api_url: str = META_GRAPH_URL) -> AiohttpTransport:
         )
 
     return AiohttpTransport(client=session)
-
-
-def environment_proxy(url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-    """The proxy the environment names for `url` and its credentials, or (None, None)."""
-    try:
-        return get_env_proxy_for_url(URL(url))
-    except LookupError:  # no proxy for this address
-        return None, None
 
 
 def graph_session(api_url: str = META_GRAPH_URL) -> httpx.AsyncClient:

@@ -10,13 +10,16 @@ from telegram.error import NetworkError
 
 from bot.channels.telegram.client import file_url
 from bot.channels.telegram.transport import AiohttpRequest
+from tests.channels.proxy_server import no_proxy_set, port_of, recording_server
 from tests.fakes.telegram_api import FakeBotApi
+
+__all__ = ["no_proxy_set"]  # the fixture, used by name
 
 
 def _bot(fake: FakeBotApi, base_url: str | None = None) -> Bot:
     url = base_url or fake.base_url
     return Bot(fake.token, base_url=url, base_file_url=file_url(url),
-               request=AiohttpRequest(2, 5.0))
+               request=AiohttpRequest(2, 5.0, url))
 
 
 async def test_calls_and_uploads_reach_the_bot_api(fake: FakeBotApi) -> None:
@@ -54,3 +57,23 @@ async def test_a_refused_connection_is_a_network_error_the_sender_retries(
         bot._base_url = f"http://127.0.0.1:{port}/bot{fake.token}"  # the API gone away
         with pytest.raises(NetworkError):
             await bot.send_message(700_000_100, "Hallo")
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+    no_proxy_set: pytest.MonkeyPatch,
+) -> None:
+    lines: list[str] = []
+    answer = b'{"ok": true, "result": {"message_id": 7}}'
+    async with await recording_server(lines, answer) as proxy:
+        no_proxy_set.setenv("HTTP_PROXY", f"http://127.0.0.1:{port_of(proxy)}")
+        # api.invalid resolves nowhere: only the proxy can have answered.
+        url = "http://api.invalid:8081/bot"
+        bot = Bot("123:abc", base_url=url, base_file_url=file_url(url),
+                  request=AiohttpRequest(2, 5.0, url))
+        await bot.request.initialize()
+        try:
+            sent = await bot.do_api_request("sendMessage", {"chat_id": 1, "text": "Hallo"})
+        finally:
+            await bot.request.shutdown()
+    assert sent == {"message_id": 7}
+    assert lines == ["POST http://api.invalid:8081/bot123:abc/sendMessage HTTP/1.1"]
