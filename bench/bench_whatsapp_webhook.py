@@ -2,7 +2,7 @@
 
 Run by hand:
     .venv/bin/python bench/bench_whatsapp_webhook.py [--residents 400] [--concurrency 64]
-        [--crash] [--rate 150 [--stagger]] [--wait 120]
+        [--crash] [--rate 150 [--stagger]] [--no-statuses] [--wait 120]
 
 PostgreSQL is taken from VERTELPUNT_BENCH_POSTGRES_URL (see bench_engine.py); a scratch
 database is made and dropped. Three processes: this one (the residents), the server
@@ -12,6 +12,12 @@ takes the server's sends through pywa and notes when each arrived. Every body is
 the previous one got its 200, each pressing the button of the question pending at that point
 (tokens from the pure engine); with --rate, no more than that many updates a second in all
 (open loop, see bench_telegram_webhook.py, also for --stagger).
+
+As Meta does, the fake follows every message it accepts with two signed status webhooks to
+the server, "sent" and "delivered" (eight in flight at once; again 0.2 s later until it gets
+a 200); --no-statuses leaves them out. The run then also waits until every status got its
+200, so the CPU per update includes them; the rate until every reply is out does not wait
+for them.
 
 The headline: updates per second until every reply is out (from the first post until the
 last reply reached the fake) and the server's CPU per update with the replies included (the
@@ -127,6 +133,8 @@ def run_vertelpunt(args: argparse.Namespace, fake: FakePlatform) -> Outcome:
     try:
         upgrade(url)
         server.start()
+        if not args.no_statuses:
+            fake.send_statuses(server.base_url + WEBHOOK_PATH, APP_SECRET)
         steps, answers_each = scripted_steps()
         build = WebhookBuilder(waba_id=info["waba_id"], phone_id=info["phone_id"])
         bodies = [[signed_update(build, f"3161{n:07d}", step) for step in steps]
@@ -140,13 +148,26 @@ def run_vertelpunt(args: argparse.Namespace, fake: FakePlatform) -> Outcome:
             args.rate, args.stagger))
         outcome = Outcome(server.name, updates=total, posting=posting)
         db = Database(url)
-        reached, why = wait_replies(outbox_settled(db), fake, args.wait)
+        settled = outbox_settled(db)
+
+        def done() -> bool:  # every reply out, and (by default) its two statuses answered
+            if not settled():
+                return False
+            counted = fake.count()
+            statuses = counted.get("statuses", 0) - before.get("statuses", 0)
+            return args.no_statuses or statuses >= 2 * (counted["messages"] - before["messages"])
+
+        reached, why = wait_replies(done, fake, args.wait)
         finish(outcome, server, fake, before, reached, why)
+        statuses = fake.count().get("statuses", 0) - before.get("statuses", 0)
         server.stop()
         messages = [m for m in fake.messages() if m["at"] >= posting.started_wall]
         outcome.integrity, note = check_outbox(db, SECRET, messages, args.residents,
                                                answers_each)
         outcome.extra.append(note)
+        if not args.no_statuses:
+            outcome.extra.append(f"status webhooks the server answered 200: {statuses} (two a "
+                                 f"reply; the CPU per update includes them)")
         return outcome
     finally:
         server.stop()
@@ -182,6 +203,8 @@ def main() -> None:
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--crash", action="store_true",
                         help="kill -9 the server at 40 %% of the updates and start it again")
+    parser.add_argument("--no-statuses", action="store_true",
+                        help="the fake sends no status webhooks (sent, delivered) back")
     parser.add_argument("--wait", type=float, default=120,
                         help="seconds to wait for the replies after the last 200")
     args = parser.parse_args()

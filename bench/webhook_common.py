@@ -61,7 +61,9 @@ from storage.models import Answer, OutboxMessage, Story
 REPO = Path(__file__).resolve().parent.parent
 Delivery = tuple[bytes, dict[str, str]]
 """One webhook request: its body and its headers (a secret or a signature)."""
-FINAL = ("sent", "failed", "unreachable")
+SENT = ("sent", "delivered", "read", "played")
+"""Outbox statuses of a row that went out (WhatsApp's status webhooks move it on from sent)."""
+FINAL = (*SENT, "failed", "unreachable")
 """Outbox statuses after which a row is not sent any more."""
 
 
@@ -102,8 +104,13 @@ class FakePlatform:
         return answer
 
     def count(self) -> dict[str, Any]:
-        """Messages accepted so far, when the last send or edit came, requests refused."""
+        """Messages accepted so far, when the last send or edit came, requests refused (and
+        the Graph fake's status webhooks answered 200)."""
         return self._ask("count")
+
+    def send_statuses(self, url: str, app_secret: str) -> None:
+        """The Graph fake follows every accepted message with its status webhooks to `url`."""
+        self._ask(f"statuses {url} {app_secret}")
 
     def messages(self) -> list[dict[str, Any]]:
         """Every message accepted so far, in the order the fake accepted them."""
@@ -466,9 +473,9 @@ def check_outbox(db: Database, secret: str, messages: list[dict[str, Any]], resi
         row_id, address, status = int(row.id), bytes(row.address), str(row.status)
         platform_id, payload = row.platform_message_id, dict(row.payload)
         statuses[status] += 1
-        if status != "sent":
+        if status not in SENT:
             not_sent[f"{status} {payload.get('kind')}"] += 1
-        if status == "sent" and platform_id:
+        if status in SENT and platform_id:
             # An edit (a question closed, a check mark toggled) names the message it changed;
             # the message belongs to the first row that names it, the one that sent it.
             key = (cipher.decrypt(address), str(platform_id))
@@ -500,7 +507,7 @@ def check_outbox(db: Database, secret: str, messages: list[dict[str, Any]], resi
     stored = {participant: int(n) for participant, n in per_story}
     lost = answers_each * (residents - len(stored)) + sum(
         max(0, answers_each - n) for n in stored.values())
-    sent_rows = statuses.get("sent", 0)
+    sent_rows = sum(statuses.get(status, 0) for status in SENT)
     note = "outbox rows not sent: " + (", ".join(
         f"{key} {n}" for key, n in sorted(not_sent.items())) or "none")
     return {
