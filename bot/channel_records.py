@@ -90,16 +90,19 @@ class ChannelRecords:
     ) -> Recipient | None:
         """Record a platform's status of a sent message once (duplicates change nothing);
         returns the recipient when the platform's window had closed, to be asked back."""
+        delivery = DELIVERIES.get(report)
+        if delivery is not None:
+            # Two or more of these come for every message sent: one statement each. A
+            # delivery step only moves a row forward, so a repeated one needs no update key.
+            with self._db.transaction() as session:
+                ws.advance_delivery(session, channel, platform_message_id, delivery)
+            return None
         with self._db.transaction() as session:
             if not turns.claim_update(session, channel, update_key, self._clock()):
                 return None
             row = ws.find_sent_row(session, channel, platform_message_id)
             if row is None:
                 # Not ours any more (ephemeral rows go once sent) or sent by another tool.
-                return None
-            delivery = DELIVERIES.get(report)
-            if delivery is not None:
-                ws.record_delivery(session, row, delivery)
                 return None
             ws.record_failure(session, row, FAILURES[report])
             if report == "unreachable":

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import ConversationState, OutboxMessage, Participant
@@ -18,6 +18,7 @@ FailureOutcome = Literal["failed", "unreachable", "pending"]
 DELIVERY_RANK: dict[str, int] = {
     "pending": 0, "sent": 1, "delivered": 2, "read": 3, "played": 4,
 }
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +41,20 @@ def find_sent_row(session: Session, channel: str, platform_message_id: str) -> O
     return session.scalars(query.limit(1)).first()
 
 
-def record_delivery(session: Session, row: OutboxMessage, status: Delivery) -> bool:
-    """Move a sent row forward (sent → delivered → read); False when it is already further."""
-    if row.status not in DELIVERY_RANK or DELIVERY_RANK[row.status] >= DELIVERY_RANK[status]:
-        return False
-    row.status = status
-    session.flush()
-    return True
+def advance_delivery(
+    session: Session, channel: str, platform_message_id: str, status: Delivery
+) -> bool:
+    """Move the row sent as this message forward to `status` in one statement (never back;
+    a repeated status changes nothing); False when no row was behind it."""
+    behind = [name for name, rank in DELIVERY_RANK.items() if rank < DELIVERY_RANK[status]]
+    changed = session.connection().execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.channel == channel,
+               _OUTBOX.c.platform_message_id == platform_message_id,
+               _OUTBOX.c.status.in_(behind))
+        .values(status=status)
+    )
+    return bool(changed.rowcount)
 
 
 def record_failure(session: Session, row: OutboxMessage, outcome: FailureOutcome) -> None:
