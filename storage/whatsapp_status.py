@@ -43,18 +43,17 @@ def find_sent_row(session: Session, channel: str, platform_message_id: str) -> O
 
 def advance_delivery(
     session: Session, channel: str, platform_message_id: str, status: Delivery
-) -> bool:
-    """Move the row sent as this message forward to `status` in one statement (never back;
-    a repeated status changes nothing); False when no row was behind it."""
+) -> None:
+    """Move the row sent as this message forward to `status` in one statement: never back,
+    never out of failed; a repeated status changes nothing."""
     behind = [name for name, rank in DELIVERY_RANK.items() if rank < DELIVERY_RANK[status]]
-    changed = session.connection().execute(
+    session.connection().execute(
         update(_OUTBOX)
         .where(_OUTBOX.c.channel == channel,
                _OUTBOX.c.platform_message_id == platform_message_id,
                _OUTBOX.c.status.in_(behind))
         .values(status=status)
     )
-    return bool(changed.rowcount)
 
 
 def record_failure(session: Session, row: OutboxMessage, outcome: FailureOutcome) -> None:

@@ -38,8 +38,6 @@ from tests.fakes.whatsapp_webhooks import WebhookBuilder, signed_headers, to_raw
 
 _TELEGRAM_NEW = {"sendMessage", "sendPhoto", "sendDocument", "sendVoice"}
 _TELEGRAM_EDIT = {"editMessageText", "editMessageReplyMarkup"}
-
-
 STATUS_SENDERS = 8  # status webhooks in flight at once
 
 

@@ -129,6 +129,21 @@ async def test_delivered_and_read_move_forward_only(
     assert _rows(db)[-1].status == "read"
 
 
+async def test_a_late_delivery_status_leaves_a_failed_message_failed(
+    resident: Resident, client: httpx.AsyncClient, build: WebhookBuilder, db: Database,
+) -> None:
+    [*_, last] = await resident.say("Hallo")
+    error = {"code": 135000, "title": "Generic user error", "message": "Generic user error",
+             "error_data": {"details": "Generic user error"}}
+    for status, extra in (("failed", {"error": error}), ("delivered", {}), ("read", {})):
+        response = await post_signed(client, build.status(last.wamid, status, RESIDENT,
+                                                          **extra))
+        assert response.status_code == 200
+
+    row = next(r for r in _rows(db) if r.platform_message_id == last.wamid)
+    assert row.status == "failed"
+
+
 async def test_an_undeliverable_number_is_unreachable_and_its_address_forgotten(
     resident: Resident, graph: FakeGraphApi, service: ConversationService, db: Database,
     clock: FixedClock,
