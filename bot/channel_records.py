@@ -70,6 +70,11 @@ class ChannelRecords:
             for outbox_id, status in results:
                 repo.mark_outbox(session, outbox_id, status, now)
 
+    def unsent(self, outbox_id: int) -> bool:
+        """Whether the outbox row is still to be sent (pending); a row gone was sent."""
+        with self._db.transaction() as session:
+            return ws.row_status(session, outbox_id) == "pending"
+
     def forget_address(self, participant_id: str, channel: str) -> None:
         """The resident blocked the bot: no check-in is tried there, the address goes."""
         with self._db.transaction() as session:
@@ -86,16 +91,23 @@ class ChannelRecords:
             return ws.pending_step(session, participant_id)
 
     def record_status(
-        self, channel: str, update_key: str, platform_message_id: str, report: StatusReport
+        self, channel: str, update_key: str, platform_message_id: str, report: StatusReport,
+        outbox_id: int | None = None,
     ) -> Recipient | None:
         """Record a platform's status of a sent message once (duplicates change nothing);
-        returns the recipient when the platform's window had closed, to be asked back."""
+        returns the recipient when the platform's window had closed, to be asked back.
+        `outbox_id`: the row the message was the last part of, when the status says so (a
+        delivery step then also records a row whose send was not recorded yet as sent)."""
         delivery = DELIVERIES.get(report)
         if delivery is not None:
             # Two or more of these come for every message sent: one statement each. A
             # delivery step only moves a row forward, so a repeated one needs no update key.
             with self._db.transaction() as session:
-                ws.advance_delivery(session, channel, platform_message_id, delivery)
+                if outbox_id is None:
+                    ws.advance_delivery(session, channel, platform_message_id, delivery)
+                else:
+                    ws.advance_row(session, channel, outbox_id, platform_message_id, delivery,
+                                   self._clock())
             return None
         with self._db.transaction() as session:
             if not turns.claim_update(session, channel, update_key, self._clock()):

@@ -25,6 +25,12 @@ def doubling(first: float, cap: float, attempt: int) -> float:
 
 
 class ChannelSender(Protocol):
-    """A channel that can send one queued message."""
+    """A channel that can send one queued message.
+
+    `confirm_seconds`: how long the platform may take to report a message it accepted (a
+    status webhook that names the row), or 0 when it never does. A row taken over from a
+    sender that died waits that long before it is sent, unless the report came meanwhile."""
+
+    confirm_seconds: float
 
     async def send(self, item: QueuedMessage) -> SendResult: ...

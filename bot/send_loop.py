@@ -141,6 +141,8 @@ class SendLoop:
         self._arrived: dict[Chat, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._questions: OrderedDict[tuple[str, str, str], SentQuestion] = OrderedDict()
+        # Rows in doubt (`QueuedMessage.in_doubt`) -> when this loop took them over.
+        self._taken_over: dict[int, float] = {}
         self._wake = asyncio.Event()
         self._claimed_all = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
@@ -364,6 +366,8 @@ class SendLoop:
         if sender is None:
             log.error("send loop: no sender for channel %s", item.channel)
             return SendResult("retry")
+        if item.in_doubt and await self._reported_sent(item, sender.confirm_seconds):
+            return SendResult("sent")  # recorded when the report came
         attempt = 0
         while True:
             if not await self._may_send():
@@ -381,6 +385,16 @@ class SendLoop:
             await asyncio.to_thread(self.service.records.record_final,
                                     [(item.outbox_id, status)])
         return result
+
+    async def _reported_sent(self, item: QueuedMessage, confirm_seconds: float) -> bool:
+        """Whether the platform reported a row in doubt as sent, given `confirm_seconds`
+        from when this loop took it over; always False where the platform never reports."""
+        if confirm_seconds <= 0:
+            return False
+        taken_at = self._taken_over.pop(item.outbox_id, None)
+        if taken_at is not None:
+            await asyncio.sleep(taken_at + confirm_seconds - time.monotonic())
+        return not await asyncio.to_thread(self.service.records.unsent, item.outbox_id)
 
     def _remember(self, item: QueuedMessage, result: SendResult) -> None:
         payload = item.payload
@@ -435,6 +449,8 @@ class SendLoop:
         while channels:
             rows = await asyncio.to_thread(self.service.claim_chats, channels,
                                            self.options.chats_per_claim)
+            taken_at = time.monotonic()
+            self._taken_over.update((row.outbox_id, taken_at) for row in rows if row.in_doubt)
             self.enqueue(rows)
             claimed += len(rows)
             if len({(r.channel, r.participant_id) for r in rows}) < self.options.chats_per_claim:

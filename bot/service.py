@@ -370,9 +370,9 @@ class ConversationService:
             "confirmed_at": now,
         }
 
-    def _queued(self, row: OutboxMessage, address: str) -> QueuedMessage:
+    def _queued(self, row: OutboxMessage, address: str, in_doubt: bool = False) -> QueuedMessage:
         return QueuedMessage(row.id, row.participant_id, row.channel, address,
-                             payload_from_dict(row.payload))
+                             payload_from_dict(row.payload), in_doubt=in_doubt)
 
     def mark(self, outbox_id: int, status: str, platform_message_id: str | None = None) -> None:
         """Record the result of sending one outbox row."""
@@ -408,9 +408,11 @@ class ConversationService:
         turns, rows a crash or an earlier run left), with their pending rows, oldest first."""
         now = self.clock()
         with self.db.transaction() as session:
-            rows = send_queue.claim_chats(session, channels, self.instance, now,
-                                          now + self.claim, chats)
-            return [self._queued(r, self.cipher.decrypt(r.address)) for r in rows]
+            claimed = send_queue.claim_chats(session, channels, self.instance, now,
+                                             now + self.claim, chats)
+            return [self._queued(r, self.cipher.decrypt(r.address),
+                                 (r.participant_id, r.channel) in claimed.lapsed)
+                    for r in claimed.rows]
 
     def renew_claims(self, ids: Sequence[int]) -> int:
         """Extend this process's claims on the rows `ids` it is sending; returns how many."""

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     whatsapp_business_account_id: str | None = None
     whatsapp_api_url: str = "https://graph.facebook.com"
     whatsapp_number: str | None = None
+    # A reply a crashed sender may have sent waits this long for Meta's status webhook
+    # that says so, before it is sent (again).
+    whatsapp_confirm_seconds: float = Field(default=10, ge=0)
 
     invite_days: int = Field(default=30, ge=1)
     access_code_days: int = Field(default=7, ge=1)

@@ -219,7 +219,9 @@ _DELETE_EPHEMERAL = delete(_OUTBOX).where(
 )
 _MARK_SENT = (
     update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.ephemeral.is_(False))
+    # Only a pending row: a status webhook may have recorded the send first, and moved it on.
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.ephemeral.is_(False),
+           _OUTBOX.c.status == "pending")
     .values(status="sent", sent_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1,
             platform_message_id=bindparam("message_id"))
 )

@@ -17,6 +17,7 @@ of the other sender or of a lapsed claim, and a sender's loop claims them in ord
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -48,19 +49,30 @@ def chat_state(
     return not others, newest_mine
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """Rows claimed, oldest first, and the chats among them taken over from a lapsed claim:
+    their sender stopped without giving them up (it died, or lost its database), perhaps
+    in the middle of sending, so their first rows may have gone out already."""
+
+    rows: list[OutboxMessage]
+    lapsed: frozenset[tuple[str, str]]
+
+
 def claim_chats(
     session: Session, channels: Sequence[str], sender: str, now: datetime,
     until: datetime, chats: int = 200,
-) -> list[OutboxMessage]:
+) -> Claimed:
     """Claim up to `chats` chats whose head row no sender holds, with all their claimable
-    pending rows, for `sender` until `until`; returns the rows oldest first."""
+    pending rows, for `sender` until `until`."""
     pending = (OutboxMessage.status == PENDING, OutboxMessage.channel.in_(list(channels)))
     heads = (
         select(func.min(OutboxMessage.id)).where(*pending)
         .group_by(OutboxMessage.participant_id, OutboxMessage.channel)
     )
     free = (
-        select(OutboxMessage.id, OutboxMessage.participant_id, OutboxMessage.channel)
+        select(OutboxMessage.id, OutboxMessage.participant_id, OutboxMessage.channel,
+               OutboxMessage.claimed_until)
         .where(OutboxMessage.id.in_(heads), *pending, claimable(now))
         .order_by(OutboxMessage.id).limit(chats)
     )
@@ -71,7 +83,7 @@ def claim_chats(
         free = free.with_for_update(skip_locked=True)
     found = session.execute(free).all()
     if not found:
-        return []
+        return Claimed([], frozenset())
     first = min(row.id for row in found)
     # Only the rows before the chat's first row another sender still holds: claims lapse
     # row by row (each was taken with its turn), and the chat's order must hold.
@@ -94,7 +106,10 @@ def claim_chats(
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     ).all()
-    return sorted(claimed, key=lambda row: row.id)
+    # A released claim is cleared (None); one that is still set lapsed.
+    lapsed = frozenset((row.participant_id, row.channel) for row in found
+                       if row.claimed_until is not None)
+    return Claimed(sorted(claimed, key=lambda row: row.id), lapsed)
 
 
 def renew_claims(session: Session, sender: str, ids: Sequence[int], until: datetime) -> int:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, case, delete, select, update
 from sqlalchemy.orm import Session
 
+from storage import checkins
 from storage.models import ConversationState, OutboxMessage, Participant
 
 Delivery = Literal["sent", "delivered", "read", "played"]
@@ -41,6 +42,13 @@ def find_sent_row(session: Session, channel: str, platform_message_id: str) -> O
     return session.scalars(query.limit(1)).first()
 
 
+def row_status(session: Session, outbox_id: int) -> str | None:
+    """The outbox row's status; None when the row is gone (an ephemeral row once sent)."""
+    status: str | None = session.scalars(
+        select(OutboxMessage.status).where(OutboxMessage.id == outbox_id)).first()
+    return status
+
+
 def advance_delivery(
     session: Session, channel: str, platform_message_id: str, status: Delivery
 ) -> None:
@@ -54,6 +62,42 @@ def advance_delivery(
                _OUTBOX.c.status.in_(behind))
         .values(status=status)
     )
+
+
+def advance_row(
+    session: Session, channel: str, outbox_id: int, platform_message_id: str,
+    status: Delivery, now: datetime,
+) -> None:
+    """Move the outbox row `outbox_id`, sent as this message, forward to `status` in one
+    statement. A row still pending was sent, but its sender did not record it (it had not
+    yet, or died before it could): it is recorded as sent now, as the sender would have, so
+    that nobody sends it again."""
+    behind = [name for name, rank in DELIVERY_RANK.items() if rank < DELIVERY_RANK[status]]
+    was_pending = _OUTBOX.c.status == "pending"
+    found = session.connection().execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == outbox_id, _OUTBOX.c.channel == channel,
+               _OUTBOX.c.status.in_(behind))
+        # SET reads the row as it was: only a pending row gets the send recorded.
+        .values(
+            status=status,
+            platform_message_id=case((was_pending, platform_message_id),
+                                     else_=_OUTBOX.c.platform_message_id),
+            sent_at=case((was_pending, now), else_=_OUTBOX.c.sent_at),
+            attempts=case((was_pending, _OUTBOX.c.attempts + 1), else_=_OUTBOX.c.attempts),
+        )
+        .returning(_OUTBOX.c.ephemeral, _OUTBOX.c.checkin_id)
+    ).first()
+    if found is None:
+        return
+    ephemeral, checkin_id = found
+    # What recording a send does besides (storage.repositories.mark_outbox_sent); both
+    # change nothing when the send was recorded before.
+    if checkin_id is not None:
+        checkins.mark_sent_for_outbox(session, [outbox_id], now)
+    if ephemeral:
+        session.connection().execute(
+            delete(_OUTBOX).where(_OUTBOX.c.id == outbox_id, _OUTBOX.c.ephemeral.is_(True)))
 
 
 def record_failure(session: Session, row: OutboxMessage, outcome: FailureOutcome) -> None:

@@ -187,7 +187,8 @@ Payload = Text | Question | Answered | File | Speech
 class QueuedMessage:
     """An outbox row ready to be sent by a channel; `claimed`: this process holds it and
     sends it now, else it waits in the outbox behind the chat's earlier rows; `after`: the
-    chat's newest earlier row this process holds, which must go out first."""
+    chat's newest earlier row this process holds, which must go out first; `in_doubt`: taken
+    over from a sender that stopped without giving it up, which may have sent it."""
 
     outbox_id: int
     participant_id: str
@@ -196,6 +197,7 @@ class QueuedMessage:
     payload: Payload
     claimed: bool = True
     after: int | None = None
+    in_doubt: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,8 @@ from tests.conftest import DEFAULT_FORM, TEST_SECRET
 class FileSender:
     """Appends one line per sent message; O_APPEND keeps lines of two processes whole."""
 
+    confirm_seconds = 0.0
+
     def __init__(self, path: str) -> None:
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 

@@ -15,6 +15,7 @@ class RecordingSender:
     sent: list[QueuedMessage] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     failing: dict[str, SendStatus] = field(default_factory=dict)
+    confirm_seconds: float = 0.0
 
     async def send(self, item: QueuedMessage) -> SendResult:
         """Record the message, or answer as the platform would for this address."""

@@ -38,6 +38,8 @@ class PigeonSettings(ChannelSettings):
 class Pigeon:
     """The sender of a made-up channel."""
 
+    confirm_seconds = 0.0
+
     def __init__(self, loft: str) -> None:
         self.loft = loft
         self.flown: list[QueuedMessage] = []

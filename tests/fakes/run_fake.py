@@ -63,6 +63,12 @@ class TimedGraphApi(FakeGraphApi):
 
     def _answer(self, request: GraphRequest) -> GraphResponse:
         response = super()._answer(request)
+        self._follow_up(request, response)
+        return response
+
+    def _follow_up(self, request: GraphRequest, response: GraphResponse) -> None:
+        """After a request was answered (before the answer is written): note when a message
+        was accepted, and queue its status webhooks."""
         body = response.body
         if response.status == 200 and isinstance(body, dict) and body.get("messages"):
             wamid = str(body["messages"][0]["id"])
@@ -72,7 +78,6 @@ class TimedGraphApi(FakeGraphApi):
                 sent = request.json()
                 self._statuses.put((wamid, str(sent.get("to", "")),
                                     sent.get("biz_opaque_callback_data")))
-        return response
 
     def _post_statuses(self, pending: queue.Queue[tuple[str, str, str | None]], url: str,
                        app_secret: str, build: WebhookBuilder) -> None:

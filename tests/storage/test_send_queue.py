@@ -29,7 +29,7 @@ def _queue(db: Database, participant: str, texts: list[str], sender: str | None 
 def _claim(db: Database, sender: str = "me", now: datetime = NOW, chats: int = 200
            ) -> list[tuple[str, str]]:
     with db.transaction() as session:
-        rows = claim_chats(session, ["telegram"], sender, now, now + LEASE, chats)
+        rows = claim_chats(session, ["telegram"], sender, now, now + LEASE, chats).rows
         return [(row.participant_id, row.payload["text"]) for row in rows]
 
 
@@ -118,10 +118,25 @@ def test_two_senders_claiming_at_once_never_take_the_same_chat(pg: Database) -> 
     _queue(db, "p1", ["a", "b"])
     _queue(db, "p2", ["c"])
     with db.transaction() as first:
-        mine = claim_chats(first, ["telegram"], "first", NOW, NOW + LEASE, chats=1)
+        mine = claim_chats(first, ["telegram"], "first", NOW, NOW + LEASE, chats=1).rows
         # The first sender's transaction is still open: its head row is locked, skipped.
         with db.transaction() as second:
-            theirs = claim_chats(second, ["telegram"], "second", NOW, NOW + LEASE)
+            theirs = claim_chats(second, ["telegram"], "second", NOW, NOW + LEASE).rows
     assert [(r.participant_id, r.payload["text"]) for r in mine] == [("p1", "a"), ("p1", "b")]
     assert [(r.participant_id, r.payload["text"]) for r in theirs] == [("p2", "c")]
     assert _claim(db, sender="third") == []
+
+
+def test_chats_taken_over_from_a_lapsed_claim_are_named_as_such(db: Database) -> None:
+    _queue(db, "died", ["a", "b"], sender="other", until=NOW - timedelta(seconds=1))
+    _queue(db, "released", ["c"], sender="stopped", until=NOW + LEASE)
+    _queue(db, "unclaimed", ["d"])
+    with db.transaction() as session:
+        release_claims(session, "stopped")
+
+    with db.transaction() as session:
+        claimed = claim_chats(session, ["telegram"], "me", NOW, NOW + LEASE)
+        assert [row.participant_id for row in claimed.rows] == [
+            "died", "died", "released", "unclaimed"]
+    # Only a claim that lapsed may have left a send under way; a released one did not.
+    assert claimed.lapsed == {("died", "telegram")}

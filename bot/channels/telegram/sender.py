@@ -69,6 +69,10 @@ def not_modified(error: BadRequest) -> bool:
 class TelegramSender:
     """Implements `bot.outbox.ChannelSender` for Telegram."""
 
+    # The Bot API never reports what it accepted: a row whose send a crash left in doubt
+    # is sent again (at least once).
+    confirm_seconds = 0.0
+
     def __init__(
         self, bot: Bot, questions: QuestionLookup, pacer: Pacer, retry: RetryPolicy,
         speaker: Speaker | None = None,

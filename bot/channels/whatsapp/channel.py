@@ -38,8 +38,9 @@ class WhatsAppChannel:
         self._session = session
         service = runtime.service
         self.window = WindowTracker(service.records.last_inbound_at, service.clock)
-        self.sender = WhatsAppSender(wa, runtime.texts, self.window,
-                                     service.records.pending_step, retry_delays)
+        self.sender = WhatsAppSender(
+            wa, runtime.texts, self.window, service.records.pending_step, retry_delays,
+            confirm_seconds=runtime.settings.whatsapp_confirm_seconds)
         self.sending = SendLoop(service, {CHANNEL: self.sender},
                                 loop_options(runtime.settings, first_backoff=retry_delays[0]
                                              if retry_delays else 1.0))

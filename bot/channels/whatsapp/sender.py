@@ -18,6 +18,7 @@ from bot.channels.messages import QueuedMessage, Speech
 from bot.channels.whatsapp.graph import CONNECTIONS
 from bot.channels.whatsapp.render import ROW_TITLE_MAX, Rendered, WhatsAppRenderer
 from bot.channels.whatsapp.templates import CHECKIN, RESUME, template
+from bot.channels.whatsapp.tracker import tracker_for
 from bot.channels.whatsapp.window import WindowTracker, classify
 from bot.outbox import SendResult
 from bot.voice.speaker import Speaker
@@ -43,8 +44,12 @@ class WhatsAppSender:
         pending_step: Callable[[str], str | None],
         retry_delays: Sequence[float] = RETRY_DELAYS,
         speaker: Speaker | None = None,
+        confirm_seconds: float = 10.0,
     ) -> None:
         self.wa = wa
+        # Meta reports every accepted message in a status webhook that names its row
+        # (bot/channels/whatsapp/tracker.py): a row in doubt waits this long for it.
+        self.confirm_seconds = confirm_seconds
         self.speaker = speaker or Speaker()
         self.texts = texts
         self.window = window
@@ -66,8 +71,9 @@ class WhatsAppSender:
             return await self._outside_window(item)
         wamid: str | None = None
         try:
-            for message in messages:
-                wamid = await self._attempt(partial(self._post, item.address, message))
+            for part, message in enumerate(messages, 1):
+                tracker = tracker_for(item.outbox_id, part, len(messages))
+                wamid = await self._attempt(partial(self._post, item.address, message, tracker))
         except WhatsAppError as error:
             return await self._refused(item, error.code)
         except httpx.HTTPError as error:
@@ -80,14 +86,17 @@ class WhatsAppSender:
         """The check-in template ("How is it going now?"), whatever the window."""
         return await self.send_template(CHECKIN, address, language)
 
-    async def send_template(self, key: str, address: str, language: str | None) -> SendResult:
-        """Send a shipped template in the resident's language (Dutch when it has none)."""
+    async def send_template(
+        self, key: str, address: str, language: str | None, tracker: str | None = None
+    ) -> SendResult:
+        """Send a shipped template in the resident's language (Dutch when it has none);
+        `tracker` comes back in its status webhooks."""
         definition = template(key)
         code = definition.language_of(language)
         try:
             sent = await self._attempt(lambda: self.wa.send_template(
                 to=address, name=definition.name, language=t.TemplateLanguage(code),
-                params=definition.send_params(),
+                params=definition.send_params(), tracker=tracker,
             ))
         except WhatsAppError as error:
             log.warning("whatsapp template %s not sent: code %s", definition.name, error.code)
@@ -107,24 +116,26 @@ class WhatsAppSender:
         try:
             sent = await self._attempt(partial(
                 self.wa.send_audio, to=item.address, audio=audio, mime_type="audio/ogg",
-                is_voice=True))
+                is_voice=True, tracker=tracker_for(item.outbox_id, 1, 1)))
         except WhatsAppError as error:
             log.warning("whatsapp: voice note refused (%s)", type(error).__name__)
             return SendResult("failed")
         return SendResult("sent", sent.id)
 
-    async def _post(self, to: str, message: Rendered) -> str:
+    async def _post(self, to: str, message: Rendered, tracker: str) -> str:
         if message.buttons:
             buttons = [Button(title=b.title, callback_data=b.id) for b in message.buttons]
-            return (await self.wa.send_message(to=to, text=message.text, buttons=buttons)).id
+            return (await self.wa.send_message(to=to, text=message.text, buttons=buttons,
+                                               tracker=tracker)).id
         if message.rows:
             label = message.list_button or "…"
             rows = [SectionRow(title=r.title, callback_data=r.id, description=r.description)
                     for r in message.rows]
             sections = SectionList(button_title=label,
                                    sections=[Section(title=label[:ROW_TITLE_MAX], rows=rows)])
-            return (await self.wa.send_message(to=to, text=message.text, buttons=sections)).id
-        return (await self.wa.send_message(to=to, text=message.text)).id
+            return (await self.wa.send_message(to=to, text=message.text, buttons=sections,
+                                               tracker=tracker)).id
+        return (await self.wa.send_message(to=to, text=message.text, tracker=tracker)).id
 
     async def _attempt(self, call: Callable[[], Awaitable[T]]) -> T:
         """Run a Graph call, again after a pause when Meta throttles or hiccups."""
@@ -148,7 +159,8 @@ class WhatsAppSender:
             return SendResult("failed")
         step = await asyncio.to_thread(self._pending_step, item.participant_id)
         key = CHECKIN if step in CHECKIN_STEPS else RESUME
-        return await self.send_template(key, item.address, item.payload.language)
+        return await self.send_template(key, item.address, item.payload.language,
+                                        tracker_for(item.outbox_id, 1, 1))
 
     async def _refused(self, item: QueuedMessage, code: int | None) -> SendResult:
         if classify(code) == "window":

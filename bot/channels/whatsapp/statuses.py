@@ -6,6 +6,7 @@ import logging
 
 from bot.channel_records import ChannelRecords, Recipient, StatusReport
 from bot.channels.whatsapp.inbound import CHANNEL, update_key
+from bot.channels.whatsapp.tracker import row_sent
 from bot.channels.whatsapp.updates import StatusUpdate
 from bot.channels.whatsapp.window import classify
 
@@ -39,4 +40,5 @@ class StatusRecorder:
         if report is None:
             return None
         key = update_key("status", update.status, update.wamid)
-        return self._records.record_status(CHANNEL, key, update.wamid, report)
+        return self._records.record_status(CHANNEL, key, update.wamid, report,
+                                           row_sent(update.tracker))

@@ -115,11 +115,13 @@ def _content(kind: str, message: dict[str, Any]) -> tuple[str | None, str | None
 
 @dataclass(frozen=True, slots=True)
 class StatusUpdate:
-    """What happened to a message we sent: sent, delivered, read, played or failed."""
+    """What happened to a message we sent: sent, delivered, read, played or failed; `tracker`:
+    what we sent the message with as `biz_opaque_callback_data`, echoed back."""
 
     wamid: str
     status: str
     error_codes: tuple[int, ...] = ()
+    tracker: str | None = None
 
     @classmethod
     def from_update(cls, status: dict[str, Any], contacts: list[dict[str, Any]]) -> Update:
@@ -129,7 +131,7 @@ class StatusUpdate:
             return IgnoredUpdate(UNREADABLE)
         codes = tuple(code for error in _objs(status.get("errors"))
                       if (code := _number(error.get("code"))) is not None)
-        return cls(wamid, name, codes)
+        return cls(wamid, name, codes, _text(status.get("biz_opaque_callback_data")))
 
 
 @dataclass(frozen=True, slots=True)
