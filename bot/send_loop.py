@@ -345,6 +345,8 @@ class SendLoop:
         """Rows left to whoever claims them next (they stay pending in the outbox)."""
         while queue:
             entry = queue.popleft()
+            if entry.item is not None:
+                self._taken_over.pop(entry.item.outbox_id, None)
             if entry.done is not None and not entry.done.done():
                 entry.done.set_result(SendResult("retry"))
 
@@ -352,6 +354,9 @@ class SendLoop:
         """Nothing more can arrive at this address: the chat's other rows are not sent."""
         rest = [entry for entry in queue if entry.item is not None]
         queue.clear()
+        for entry in rest:
+            if entry.item is not None:
+                self._taken_over.pop(entry.item.outbox_id, None)
         if rest:
             await asyncio.to_thread(self.service.records.record_final,
                                     [(e.item.outbox_id, "unreachable") for e in rest if e.item])
@@ -389,9 +394,9 @@ class SendLoop:
     async def _reported_sent(self, item: QueuedMessage, confirm_seconds: float) -> bool:
         """Whether the platform reported a row in doubt as sent, given `confirm_seconds`
         from when this loop took it over; always False where the platform never reports."""
+        taken_at = self._taken_over.pop(item.outbox_id, None)
         if confirm_seconds <= 0:
             return False
-        taken_at = self._taken_over.pop(item.outbox_id, None)
         if taken_at is not None:
             await asyncio.sleep(taken_at + confirm_seconds - time.monotonic())
         return not await asyncio.to_thread(self.service.records.unsent, item.outbox_id)
