@@ -7,17 +7,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from bot.channels.messages import Question, SentQuestion
-from storage import checkins, turns
+from storage import checkins, parked, turns
 from storage import repositories as repo
 from storage import whatsapp_status as ws
 from storage.contacts import sent_question
-from storage.crypto import AddressCipher
+from storage.crypto import AddressCipher, InvalidToken
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,15 @@ FAILURES: dict[str, ws.FailureOutcome] = {
 DELIVERIES: dict[str, ws.Delivery] = {
     "sent": "sent", "delivered": "delivered", "read": "read", "played": "played",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """An update answered before its turn ran: its row, whose it is, the platform's body."""
+
+    row_id: int
+    participant_id: str
+    body: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,40 @@ class ChannelRecords:
         """Whether the outbox row is still to be sent (pending); a row gone was sent."""
         with self._db.transaction() as session:
             return ws.row_status(session, outbox_id) == "pending"
+
+    def park_update(self, channel: str, update_id: str, participant_id: str,
+                    body: bytes) -> int | None:
+        """Keep an update, encrypted, until its turn committed; returns its row id, or None
+        when it was parked before (delivered again)."""
+        sealed = self._cipher.encrypt(body.decode())
+        with self._db.transaction() as session:
+            return parked.park(session, channel, update_id, participant_id, sealed,
+                               self._clock())
+
+    def unpark(self, row_ids: Sequence[int]) -> None:
+        """Forget parked updates whose turns committed."""
+        with self._db.transaction() as session:
+            parked.unpark(session, row_ids)
+
+    def parked_updates(self, channel: str, older_than: float | None = None) -> list[Parked]:
+        """The channel's parked updates, oldest first (`older_than`: only those parked that
+        many seconds ago or longer); one that no key opens any more is forgotten, with a
+        log line."""
+        before = None if older_than is None else self._clock() - timedelta(seconds=older_than)
+        found, unreadable = [], []
+        with self._db.transaction() as session:
+            for row in parked.parked(session, channel, before):
+                try:
+                    body = self._cipher.decrypt(row.body).encode()
+                except InvalidToken:
+                    unreadable.append(row.id)
+                    continue
+                found.append(Parked(row.id, row.participant_id, body))
+            parked.unpark(session, unreadable)
+        if unreadable:
+            log.error("%s: %d parked updates dropped: no encryption key opens them", channel,
+                      len(unreadable))
+        return found
 
     def forget_address(self, participant_id: str, channel: str) -> None:
         """The resident blocked the bot: no check-in is tried there, the address goes."""

@@ -132,6 +132,22 @@ class ProcessedUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
+class ParkedUpdate(Base):
+    """An update answered before its turn ran (the process was busy): kept, encrypted, until
+    the turn committed, so that a crash in between loses nothing. Rows live for moments."""
+
+    __tablename__ = "parked_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(128))
+    # The resident's pseudonym: the updates of one resident are run in order.
+    participant_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the platform's update, encrypted
+    parked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class OutboxMessage(Base):
     """A message to send, written in the same transaction as the turn that made it."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from telegram import Bot, Update
@@ -14,6 +15,7 @@ from bot.channels.messages import InboundMessage, SentQuestion
 from bot.channels.telegram.client import TelegramOptions
 from bot.channels.telegram.menu import set_command_menus
 from bot.channels.telegram.pace import Pacer
+from bot.channels.telegram.reading import UnreadableUpdate, log_dropped, update_from_body
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.updates import (
     CHANNEL,
@@ -24,11 +26,13 @@ from bot.channels.telegram.updates import (
     Turn,
     read_update,
 )
+from bot.parking import Parking
 from bot.runtime import Runtime
 from bot.send_loop import SendLoop, TurnLoad, loop_options
 
 log = logging.getLogger(__name__)
 TURN_THREADS = 4
+PARK_AT = 2 * TURN_THREADS
 
 
 class TelegramChannel:
@@ -49,6 +53,11 @@ class TelegramChannel:
         self.sending = SendLoop(runtime.service, {CHANNEL: self.sender}, loop_options(
             runtime.settings, self.options.drain_seconds, retry.first_backoff, retry.max_backoff),
             load=self.load)
+        # Twice as many turns under way as threads (a burst: residents answering the same
+        # question at once): a webhook's update is parked, answered, and run in its turn.
+        # Parking costs a transaction, so at one turn waiting per thread it does not pay.
+        self.parking = Parking(runtime.service.records, CHANNEL, self._run_parked, self.load,
+                               busy_at=PARK_AT, orphan_after=runtime.settings.send_lease_seconds)
 
     async def start(self) -> None:
         """Connect, set the command menus, and start sending (what a crash left first)."""
@@ -58,9 +67,11 @@ class TelegramChannel:
         texts = self.runtime.texts
         await set_command_menus(self.bot, texts, self.runtime.form.default_language)
         await self.sending.start()
+        await self.parking.start()
 
     async def stop(self) -> None:
-        """Let sends under way finish (briefly), then disconnect."""
+        """Let parked turns and sends under way finish (briefly), then disconnect."""
+        await self.parking.stop(self.options.drain_seconds)
         await self.sending.stop()
         await self.bot.shutdown()
 
@@ -71,14 +82,20 @@ class TelegramChannel:
             raise ValueError("not an update")
         return update
 
-    async def receive(self, update: Update) -> str | None:
-        """Handle one update up to commit (raising means: not handled); returns the id of a
-        pressed button's callback query for the caller to answer."""
+    async def receive(self, update: Update, body: bytes | None = None) -> str | None:
+        """Handle one update up to commit, or, given its `body` (a webhook's), up to parked
+        when the turns are behind (bot/parking.py); raising means: not handled. Returns the
+        id of a pressed button's callback query for the caller to answer."""
         # The webhook answers the press in its reply (one call fewer), polling by a call.
         # A redelivered press is answered again: the first answer may have been lost with it.
         match read_update(update):
             case Turn(inbound=inbound, callback_query_id=query_id):
-                await self._turn(inbound)
+                participant_id = self.runtime.service.participant_id(CHANNEL, inbound.user_id)
+                if body is not None and self.parking.wanted(participant_id):
+                    await self.parking.park(str(update.update_id), participant_id, body,
+                                            partial(self._turn, inbound))
+                else:
+                    await self._turn(inbound)
                 return query_id
             case Acknowledge(callback_query_id=query_id):
                 return query_id
@@ -100,6 +117,19 @@ class TelegramChannel:
                 self._turns, service.handle, prepared)
         if queued is not None:  # None: delivered before, handled then
             self.sending.take(queued)
+
+    async def _run_parked(self, body: bytes) -> None:
+        """The turn of a parked update (bot/parking.py)."""
+        try:
+            update = update_from_body(body, self.parse)
+        except UnreadableUpdate as error:  # it was read when it was parked
+            log_dropped(error)
+            return
+        match read_update(update):
+            case Turn(inbound=inbound):
+                await self._turn(inbound)
+            case _:
+                pass
 
     async def _private_only(self, chat_id: int, language: str | None) -> None:
         lang = self.runtime.service.first_language(language)

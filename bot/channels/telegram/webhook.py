@@ -57,7 +57,7 @@ def add_webhook_route(app: FastAPI, channel: TelegramChannel, secret: str) -> No
             log_dropped(error)
             return Response(status_code=200)
         try:
-            query_id = await channel.receive(update)
+            query_id = await channel.receive(update, body)
         except Exception as error:  # anything before commit: 5xx, so Telegram redelivers
             log.error("telegram: update not handled (%s)", type(error).__name__)
             log.debug("telegram: update not handled", exc_info=error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -67,7 +68,11 @@ class Harness:
         await self.settle()
 
     async def settle(self) -> None:
-        """Wait until nothing is being sent."""
+        """Wait until no parked turn is left to run and nothing is being sent."""
+        deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+        while not self.channel.parking.idle():
+            assert asyncio.get_running_loop().time() < deadline, "parked turns did not run"
+            await asyncio.sleep(0.005)
         assert await self.channel.sending.wait_idle(SETTLE_SECONDS)
 
 
