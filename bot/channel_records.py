@@ -88,10 +88,18 @@ class ChannelRecords:
                     body: bytes) -> int | None:
         """Keep an update, encrypted, until its turn committed; returns its row id, or None
         when it was parked before (delivered again)."""
-        sealed = self._cipher.encrypt(body.decode())
+        return self.park_updates([(channel, update_id, participant_id, body)])[0]
+
+    def park_updates(self, updates: Sequence[tuple[str, str, str, bytes]]) -> list[int | None]:
+        """`park_update` for several (channel, update id, participant id, body) in one
+        transaction."""
+        sealed = [self._cipher.encrypt(body.decode()) for *_, body in updates]
+        now = self._clock()
         with self._db.transaction() as session:
-            return parked.park(session, channel, update_id, participant_id, sealed,
-                               self._clock())
+            return parked.park_many(session, [
+                (channel, update_id, participant_id, body)
+                for (channel, update_id, participant_id, _), body in zip(
+                    updates, sealed, strict=True)], now)
 
     def unpark(self, row_ids: Sequence[int]) -> None:
         """Forget parked updates whose turns committed."""

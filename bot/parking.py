@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from bot.channel_records import ChannelRecords, Parked
@@ -59,6 +61,7 @@ class Parking:
         self._queues: dict[str, deque[_Waiting]] = {}
         self._known: set[int] = set()  # rows queued here
         self._done: list[int] = []  # rows whose turns committed, to forget
+        self._writer = _Writer(records)
         self._forgetting: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._scanner: asyncio.Task[None] | None = None
@@ -77,8 +80,8 @@ class Parking:
         # behind it.
         self._queue(participant_id).append(waiting)
         try:
-            row_id = await asyncio.to_thread(self._records.park_update, self._channel,
-                                             update_id, participant_id, body)
+            row_id = await asyncio.wrap_future(
+                self._writer.add((self._channel, update_id, participant_id, body)))
         except BaseException as error:
             waiting.stored.set_exception(error)
             raise
@@ -114,6 +117,7 @@ class Parking:
         if self._forgetting is not None:
             await asyncio.gather(self._forgetting, return_exceptions=True)
         await self._forget_done()
+        await asyncio.to_thread(self._writer.close)
         self._queues.clear()
         self._known.clear()
 
@@ -204,3 +208,57 @@ class Parking:
             with contextlib.suppress(Exception):  # left parked: run again later, harmlessly
                 await asyncio.to_thread(self._records.unpark, done)
 
+
+
+class _Writer:
+    """Stores updates to park, the ones that come within a moment in one transaction, in a
+    thread of its own: a crowd of updates costs one commit, not one each."""
+
+    def __init__(self, records: ChannelRecords, gather: float = 0.002) -> None:
+        self._records = records
+        self._gather = gather
+        self._waiting: list[tuple[tuple[str, str, str, bytes], Future[int | None]]] = []
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._closing = False
+
+    def add(self, update: tuple[str, str, str, bytes]) -> Future[int | None]:
+        """Queue (channel, update id, participant id, body); the future gives the row id."""
+        done: Future[int | None] = Future()
+        with self._changed:
+            self._waiting.append((update, done))
+            if self._thread is None:
+                self._closing = False
+                self._thread = threading.Thread(target=self._run, name="parking",
+                                                 daemon=True)
+                self._thread.start()
+            self._changed.notify()
+        return done
+
+    def close(self) -> None:
+        """Store what waits, then stop the thread (a later `add` starts it again)."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: self._waiting or self._closing)
+                if not self._waiting:
+                    self._thread = None
+                    return
+                # A moment for the updates arriving with this one to join its transaction.
+                self._changed.wait(self._gather)
+                taken, self._waiting = self._waiting, []
+            try:
+                row_ids = self._records.park_updates([update for update, _ in taken])
+            except Exception as error:  # not stored: each webhook answers 500
+                for _, done in taken:
+                    done.set_exception(error)
+                continue
+            for (_, done), row_id in zip(taken, row_ids, strict=True):
+                done.set_result(row_id)

@@ -17,15 +17,20 @@ from storage.models import ParkedUpdate
 _PARKED = cast(Table, ParkedUpdate.__table__)
 
 
-def park(session: Session, channel: str, update_id: str, participant_id: str, body: bytes,
-         now: datetime) -> int | None:
-    """Keep an update (its body encrypted by the caller); returns its row id, or None when
-    it was parked before (the platform delivered it again)."""
-    statement = _PARK[is_postgres(session)]
-    row_id: int | None = session.connection().execute(statement, {
-        "channel": channel, "update_id": update_id, "participant_id": participant_id,
-        "body": body, "parked_at": now}).scalar()
-    return row_id
+def park_many(session: Session, rows: Sequence[tuple[str, str, str, bytes]], now: datetime,
+              ) -> list[int | None]:
+    """Keep updates, given as (channel, update id, participant id, body encrypted by the
+    caller), in one statement; returns their row ids, None for one parked before (the
+    platform delivered it again)."""
+    if not rows:
+        return []
+    statement = _PARK_MANY[is_postgres(session)]
+    found = session.connection().execute(statement, [
+        {"channel": channel, "update_id": update_id, "participant_id": participant_id,
+         "body": body, "parked_at": now}
+        for channel, update_id, participant_id, body in rows]).all()
+    ids = {(str(row.channel), str(row.update_id)): int(row.id) for row in found}
+    return [ids.get((channel, update_id)) for channel, update_id, _, _ in rows]
 
 
 def _park_statement(insert: Any) -> Any:
@@ -33,11 +38,12 @@ def _park_statement(insert: Any) -> Any:
             .values({name: bindparam(name) for name in
                      ("channel", "update_id", "participant_id", "body", "parked_at")})
             .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-            .returning(_PARKED.c.id))
+            .returning(_PARKED.c.id, _PARKED.c.channel, _PARKED.c.update_id))
 
 
-# Built once: parking is on a busy process's hot path.
-_PARK = {True: _park_statement(pg_insert), False: _park_statement(sqlite_insert)}
+# Built once, as they are on a busy process's hot path. Rows come back as (id, channel,
+# update id); SQLAlchemy sends many rows as one statement on PostgreSQL.
+_PARK_MANY = {True: _park_statement(pg_insert), False: _park_statement(sqlite_insert)}
 
 
 def unpark(session: Session, row_ids: Sequence[int]) -> None:
