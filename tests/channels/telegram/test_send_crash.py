@@ -19,16 +19,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.channels.messages import Answered, InboundMessage, Question, payload_from_dict
+from bot.channels.messages import Answered, Question, payload_from_dict
 from bot.channels.telegram.render import TelegramRenderer
 from bot.service import Collaborators, ConversationService
-from flows.events import ChoiceIn, CommandIn
 from flows.forms.schema import Form
 from flows.texts import Texts
 from nlu import answers
 from storage.crypto import AddressCipher, new_key
 from storage.db import Database
 from storage.models import OutboxMessage
+from tests.channels.unsent_turns import start_and_answer
 from tests.conftest import REPO, TEST_SECRET
 from tests.fakes.telegram_api import FakeBotApi
 
@@ -40,17 +40,7 @@ LEASE = 3  # seconds: the restarted sender takes the killed one's rows over afte
 def _turns(service: ConversationService) -> None:
     """Each resident starts and answers a few questions; nothing is sent yet."""
     for n in range(RESIDENTS):
-        chat = str(710_000_000 + n)
-        queued = service.handle(InboundMessage("telegram", chat, chat, CommandIn("start"),
-                                               f"{chat}-0"))
-        for press in range(PRESSES):
-            assert queued
-            question = next(q.payload for q in reversed(queued)
-                            if isinstance(q.payload, Question) and q.payload.choices)
-            assert isinstance(question, Question)
-            event = ChoiceIn(question.choices[0].id, question.token)
-            queued = service.handle(InboundMessage("telegram", chat, chat, event,
-                                                   f"{chat}-{press + 1}"))
+        start_and_answer(service, "telegram", str(710_000_000 + n), PRESSES)
 
 
 def _expected(db: Database) -> dict[str, list[tuple[str, str | None]]]:

@@ -23,17 +23,17 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.channels.messages import InboundMessage, Question, payload_from_dict
+from bot.channels.messages import payload_from_dict
 from bot.channels.whatsapp.render import WhatsAppRenderer
 from bot.channels.whatsapp.tracker import tracker_for
 from bot.service import Collaborators, ConversationService
-from flows.events import ChoiceIn, CommandIn
 from flows.forms.schema import Form
 from flows.texts import Texts
 from nlu import answers
 from storage.crypto import AddressCipher, new_key
 from storage.db import Database
 from storage.models import OutboxMessage
+from tests.channels.unsent_turns import start_and_answer
 from tests.conftest import REPO, TEST_SECRET
 from tests.fakes.graph_http import GraphRequest, GraphResponse
 from tests.fakes.run_fake import TimedGraphApi
@@ -63,17 +63,7 @@ def _address(n: int) -> str:
 def _turns(service: ConversationService) -> None:
     """Each resident starts and answers a few questions; nothing is sent yet."""
     for n in range(RESIDENTS):
-        wa_id = _address(n)
-        queued = service.handle(InboundMessage("whatsapp", wa_id, wa_id, CommandIn("start"),
-                                               f"{wa_id}-0"))
-        for press in range(PRESSES):
-            assert queued
-            question = next(q.payload for q in reversed(queued)
-                            if isinstance(q.payload, Question) and q.payload.choices)
-            assert isinstance(question, Question)
-            event = ChoiceIn(question.choices[0].id, question.token)
-            queued = service.handle(InboundMessage("whatsapp", wa_id, wa_id, event,
-                                                   f"{wa_id}-{press + 1}"))
+        start_and_answer(service, "whatsapp", _address(n), PRESSES)
 
 
 def _expected(db: Database, texts: Texts) -> dict[str, list[str]]:
