@@ -56,7 +56,7 @@ from sqlalchemy import func, select
 
 from storage.crypto import AddressCipher
 from storage.db import Database
-from storage.models import Answer, OutboxMessage, Story
+from storage.models import Answer, OutboxMessage, ParkedUpdate, Story
 
 REPO = Path(__file__).resolve().parent.parent
 Delivery = tuple[bytes, dict[str, str]]
@@ -439,8 +439,12 @@ def outbox_counts(db: Database) -> dict[str, int]:
 
 
 def outbox_settled(db: Database) -> Callable[[], bool]:
-    """done() for `wait_replies`: no outbox row is waiting to be sent."""
+    """done() for `wait_replies`: no update is parked with its turn still to run, and no
+    outbox row is waiting to be sent."""
     def done() -> bool:
+        with db.transaction() as session:
+            if session.scalar(select(func.count()).select_from(ParkedUpdate)):
+                return False
         counts = outbox_counts(db)
         return sum(n for status, n in counts.items() if status not in FINAL) == 0
     return done
