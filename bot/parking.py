@@ -82,7 +82,11 @@ class Parking:
         try:
             row_id = await asyncio.wrap_future(
                 self._writer.add((self._channel, update_id, participant_id, body)))
-        except BaseException as error:
+        except asyncio.CancelledError:
+            # Not run from here; if it was stored, a process takes it over later.
+            waiting.stored.set_result(None)
+            raise
+        except Exception as error:
             waiting.stored.set_exception(error)
             raise
         if row_id is not None:
@@ -253,7 +257,11 @@ class _Writer:
                     return
                 # A moment for the updates arriving with this one to join its transaction.
                 self._changed.wait(self._gather)
-                taken, self._waiting = self._waiting, []
+                # Those whose webhook was given up meanwhile are left out.
+                taken = [item for item in self._waiting if item[1].set_running_or_notify_cancel()]
+                self._waiting = []
+            if not taken:
+                continue
             try:
                 row_ids = self._records.park_updates([update for update, _ in taken])
             except Exception as error:  # not stored: each webhook answers 500
