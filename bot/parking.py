@@ -65,7 +65,6 @@ class Parking:
         self._forgetting: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._scanner: asyncio.Task[None] | None = None
-        self._running = False
 
     def wanted(self, participant_id: str) -> bool:
         """Whether an update of this resident is parked rather than run now: the turns are
@@ -101,14 +100,12 @@ class Parking:
     async def start(self) -> None:
         """Queue what is parked (a crash left it, or a process that stopped), then look for
         what other processes leave now and then."""
-        self._running = True
         await self._take_over(None)
         self._scanner = asyncio.create_task(self._scan(), name=f"{self._channel}-parking")
 
     async def stop(self, timeout: float) -> None:
         """Let the parked turns run (for at most `timeout` seconds); what is left stays
         parked for the next start."""
-        self._running = False
         if self._scanner is not None:
             self._scanner.cancel()
             await asyncio.gather(self._scanner, return_exceptions=True)
@@ -211,7 +208,6 @@ class Parking:
         if done:
             with contextlib.suppress(Exception):  # left parked: run again later, harmlessly
                 await asyncio.to_thread(self._records.unpark, done)
-
 
 
 class _Writer:

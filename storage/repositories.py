@@ -204,12 +204,17 @@ def mark_outbox_sent(
     # In the order of the rows' ids, as claims are renewed: two transactions that lock rows
     # in the same order cannot deadlock.
     sent = sorted(sent)
-    ids = [outbox_id for outbox_id, _ in sent]
-    checkins.mark_sent_for_outbox(session, ids, now)
-    conn.execute(_DELETE_EPHEMERAL, {"ids": ids})
+    after_sent(session, [outbox_id for outbox_id, _ in sent], now)
     # Core executemany, built once: one statement for all rows, no ORM bookkeeping.
     conn.execute(_MARK_SENT, [{"row_id": outbox_id, "message_id": message_id, "now": now}
                               for outbox_id, message_id in sent])
+
+
+def after_sent(session: Session, outbox_ids: Sequence[int], now: datetime) -> None:
+    """What a send means besides the row's own status: its check-in is sent, and an
+    ephemeral row goes. Changes nothing when it was done before."""
+    checkins.mark_sent_for_outbox(session, outbox_ids, now)
+    session.connection().execute(_DELETE_EPHEMERAL, {"ids": list(outbox_ids)})
 
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)

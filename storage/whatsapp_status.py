@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, case, delete, select, update
+from sqlalchemy import Table, case, select, update
 from sqlalchemy.orm import Session
 
-from storage import checkins
 from storage.models import ConversationState, OutboxMessage, Participant
+from storage.repositories import after_sent
 
 Delivery = Literal["sent", "delivered", "read", "played"]
 FailureOutcome = Literal["failed", "unreachable", "pending"]
@@ -88,16 +88,10 @@ def advance_row(
         )
         .returning(_OUTBOX.c.ephemeral, _OUTBOX.c.checkin_id)
     ).first()
-    if found is None:
-        return
-    ephemeral, checkin_id = found
-    # What recording a send does besides (storage.repositories.mark_outbox_sent); both
-    # change nothing when the send was recorded before.
-    if checkin_id is not None:
-        checkins.mark_sent_for_outbox(session, [outbox_id], now)
-    if ephemeral:
-        session.connection().execute(
-            delete(_OUTBOX).where(_OUTBOX.c.id == outbox_id, _OUTBOX.c.ephemeral.is_(True)))
+    # A row it moved that has a check-in or is ephemeral: what a send means besides.
+    ephemeral, checkin_id = found or (False, None)
+    if ephemeral or checkin_id is not None:
+        after_sent(session, [outbox_id], now)
 
 
 def record_failure(session: Session, row: OutboxMessage, outcome: FailureOutcome) -> None:
